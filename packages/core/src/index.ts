@@ -1,0 +1,37 @@
+/**
+ * @durable/core: the shared ports of the Durable Data Platform.
+ *
+ * Every package is written against these: `Sql` and `TransactionSync` (DO SQLite or the
+ * better-sqlite3 adapter from `@durable/core/node`), `Clock`, `BlobStore`, `Wake`, the
+ * `Capability` contract, migrations, typed errors and zod helpers.
+ * @module
+ */
+export type { BlobInfo, BlobList, BlobListOptions, BlobRange, BlobStore, R2BucketLike } from "./blob-store.ts";
+export { MemoryBlobStore, r2BlobStore } from "./blob-store.ts";
+export type { AlarmPort, Capability, HttpMethod, Route, RouteRequest, RouteResult } from "./capability.ts";
+export { type Clock, ManualClock, systemClock } from "./clock.ts";
+export {
+  conflict,
+  errorCodeOf,
+  fromRemoteError,
+  isPlatformError,
+  notFound,
+  PlatformError,
+  type PlatformErrorOptions,
+} from "./errors.ts";
+export { checksum, fnv1a32 } from "./hash.ts";
+export { errorResponse, json } from "./http.ts";
+export { IdGenerator, newId } from "./ids.ts";
+export { type Migration, type MigrationReport, type MigrationSet, runMigrations } from "./migrations.ts";
+export {
+  SQL_LIMITS,
+  type Sql,
+  type SqlBinding,
+  type SqlCursor,
+  type SqlRow,
+  type SqlValue,
+  type StoragePorts,
+  type TransactionSync,
+} from "./sql.ts";
+export { describeZodError, formatPath, parseOrThrow } from "./validation.ts";
+export type { Wake, WakeEvent } from "./wake.ts";
