@@ -1,0 +1,148 @@
+/**
+ * `sched_runs`: one row per slot (ran, skipped or missed), kept `historyRetentionMs` and at
+ * most `historyPerSchedule` rows per schedule (a per-schedule sequence makes the cap O(1)).
+ * @module
+ */
+import type { Sql } from "@durable/core";
+import { errorText } from "./errors.ts";
+import type { Page } from "./schemas.ts";
+import type { RunRecord } from "./types.ts";
+
+interface RunRow {
+  id: string;
+  schedule_id: string;
+  seq: number;
+  status: RunRecord["status"];
+  scheduled_at: number;
+  started_at: number | null;
+  duration_ms: number | null;
+  attempts: number;
+  version: number;
+  detail: string | null;
+  error: string | null;
+  [column: string]: string | number | null;
+}
+
+/** Reads and writes the run history. */
+export class History {
+  readonly #sql: Sql;
+  readonly #cap: number;
+
+  constructor(sql: Sql, perSchedule: number) {
+    this.#sql = sql;
+    this.#cap = perSchedule;
+  }
+
+  /** Adds (or restarts) a record; trims the schedule to its cap. */
+  record(
+    id: string,
+    scheduleId: string,
+    fields: {
+      status: RunRecord["status"];
+      scheduledAt: number;
+      startedAt?: number | null;
+      attempts?: number;
+      version: number;
+      detail?: Record<string, unknown> | null;
+      now: number;
+    },
+  ): void {
+    const existing = this.#sql.exec("SELECT 1 FROM sched_runs WHERE id = ?", id).toArray().length > 0;
+    if (existing) {
+      this.#sql.exec(
+        "UPDATE sched_runs SET status = ?, started_at = coalesce(?, started_at), attempts = ?, error = NULL, recorded_at = ? WHERE id = ?",
+        fields.status,
+        fields.startedAt ?? null,
+        fields.attempts ?? 0,
+        fields.now,
+        id,
+      );
+      return;
+    }
+    const seqRow = this.#sql
+      .exec<{ run_seq: number }>(
+        "UPDATE sched_schedules SET run_seq = run_seq + 1 WHERE id = ? RETURNING run_seq",
+        scheduleId,
+      )
+      .toArray()[0];
+    const seq = seqRow?.run_seq ?? 0;
+    this.#sql.exec(
+      `INSERT INTO sched_runs (id, schedule_id, seq, status, scheduled_at, started_at, attempts, version, detail, recorded_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      id,
+      scheduleId,
+      seq,
+      fields.status,
+      fields.scheduledAt,
+      fields.startedAt ?? null,
+      fields.attempts ?? 0,
+      fields.version,
+      fields.detail ? JSON.stringify(fields.detail) : null,
+      fields.now,
+    );
+    if (seq > this.#cap) {
+      this.#sql.exec("DELETE FROM sched_runs WHERE schedule_id = ? AND seq <= ?", scheduleId, seq - this.#cap);
+    }
+  }
+
+  /** Ends a record. */
+  finish(
+    id: string,
+    status: RunRecord["status"],
+    now: number,
+    attempts: number,
+    error?: unknown,
+    detail?: Record<string, unknown>,
+  ): void {
+    this.#sql.exec(
+      `UPDATE sched_runs SET status = ?, attempts = ?, duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE ? - started_at END,
+         error = ?, detail = coalesce(?, detail), recorded_at = ? WHERE id = ?`,
+      status,
+      attempts,
+      now,
+      error === undefined ? null : errorText(error),
+      detail ? JSON.stringify(detail) : null,
+      now,
+      id,
+    );
+  }
+
+  /** Newest first, keyset by sequence. */
+  list(scheduleId: string, q: { cursor?: string | undefined; limit: number }): Page<RunRecord> {
+    const before = q.cursor === undefined ? Number.MAX_SAFE_INTEGER : Number(q.cursor);
+    const rows = this.#sql
+      .exec<RunRow>(
+        "SELECT * FROM sched_runs WHERE schedule_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+        scheduleId,
+        Number.isFinite(before) ? before : 0,
+        q.limit + 1,
+      )
+      .toArray();
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => ({
+        id: r.id,
+        scheduleId: r.schedule_id,
+        status: r.status,
+        scheduledAt: r.scheduled_at,
+        startedAt: r.started_at,
+        durationMs: r.duration_ms,
+        attempts: r.attempts,
+        version: r.version,
+        detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null,
+        error: r.error,
+      })),
+      ...(rows.length > q.limit && last ? { cursor: String(last.seq) } : {}),
+    };
+  }
+
+  /** Deletes up to `limit` records older than `before`. */
+  sweep(before: number, limit = 200): number {
+    return this.#sql.exec(
+      "DELETE FROM sched_runs WHERE id IN (SELECT id FROM sched_runs WHERE recorded_at < ? ORDER BY recorded_at LIMIT ?)",
+      before,
+      limit,
+    ).rowsWritten;
+  }
+}

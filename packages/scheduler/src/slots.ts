@@ -1,0 +1,114 @@
+/**
+ * Slot math of the three kinds. The next slot always derives from a stored slot, never from
+ * the clock, so a late, early or repeated alarm cannot shift a schedule.
+ * @module
+ */
+import { compileCron, cronNext } from "./cron.ts";
+
+/** The stored timing of a schedule. */
+export type WhenSpec =
+  | { kind: "cron"; cron: string; timezone: string }
+  | { kind: "once"; at: number }
+  | { kind: "interval"; everyMs: number; startAt: number };
+
+/** Slots counted one by one before a cron recovery jumps ahead (bounded CPU). */
+export const CRON_COUNT_CAP = 20_000;
+
+/**
+ * The first slot strictly after `afterMs`, or null when the schedule has no more.
+ * @param spec the timing
+ * @param afterMs epoch ms
+ */
+export function nextSlot(spec: WhenSpec, afterMs: number): number | null {
+  switch (spec.kind) {
+    case "once":
+      return spec.at > afterMs ? spec.at : null;
+    case "interval": {
+      if (afterMs < spec.startAt) return spec.startAt;
+      const k = Math.floor((afterMs - spec.startAt) / spec.everyMs) + 1;
+      return spec.startAt + k * spec.everyMs;
+    }
+    case "cron":
+      return cronNext(compileCron(spec.cron, spec.timezone), afterMs);
+  }
+}
+
+/** The first slot at or after `atMs`. */
+export function slotAtOrAfter(spec: WhenSpec, atMs: number): number | null {
+  return nextSlot(spec, atMs - 1);
+}
+
+/** Slots of `[from, before)` seen one by one: how many, the first and last, and what follows. */
+export interface SlotSpan {
+  count: number;
+  /** True when a cron span was too long to count and `count` is a lower bound. */
+  capped: boolean;
+  first: number | null;
+  last: number | null;
+  /** The first slot at or after `before` (null: none). */
+  next: number | null;
+}
+
+/**
+ * Walks the slots from `from` (itself a slot) up to, not including, `before`.
+ * @param spec the timing
+ * @param from a slot
+ * @param before the end (exclusive)
+ */
+export function spanBefore(spec: WhenSpec, from: number, before: number): SlotSpan {
+  if (from >= before) return { count: 0, capped: false, first: null, last: null, next: from };
+  if (spec.kind === "interval") {
+    const count = Math.ceil((before - from) / spec.everyMs);
+    return {
+      count,
+      capped: false,
+      first: from,
+      last: from + (count - 1) * spec.everyMs,
+      next: from + count * spec.everyMs,
+    };
+  }
+  if (spec.kind === "once") return { count: 1, capped: false, first: from, last: from, next: null };
+  let count = 0;
+  let last = from;
+  let slot: number | null = from;
+  while (slot !== null && slot < before) {
+    count++;
+    last = slot;
+    if (count >= CRON_COUNT_CAP) {
+      return { count, capped: true, first: from, last, next: slotAtOrAfter(spec, before) };
+    }
+    slot = nextSlot(spec, slot);
+  }
+  return { count, capped: false, first: from, last, next: slot };
+}
+
+/**
+ * The slots of `[from, to]`, oldest first, at most `max` (the newest are kept).
+ * @returns the slots, how many older ones were dropped, and the first slot after `to`
+ */
+export function slotsThrough(
+  spec: WhenSpec,
+  from: number,
+  to: number,
+  max: number,
+): { slots: number[]; dropped: number; next: number | null } {
+  if (spec.kind === "interval" && from <= to) {
+    const total = Math.floor((to - from) / spec.everyMs) + 1;
+    const dropped = Math.max(0, total - max);
+    const slots: number[] = [];
+    for (let k = dropped; k < total; k++) slots.push(from + k * spec.everyMs);
+    return { slots, dropped, next: from + total * spec.everyMs };
+  }
+  const slots: number[] = [];
+  let dropped = 0;
+  let slot: number | null = from;
+  while (slot !== null && slot <= to) {
+    slots.push(slot);
+    if (slots.length > max) {
+      slots.shift();
+      dropped++;
+    }
+    slot = nextSlot(spec, slot);
+  }
+  return { slots, dropped, next: slot };
+}
