@@ -47,6 +47,15 @@ CREATE TABLE sched_schedules (
   updated_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX sched_schedules_status ON sched_schedules (status, id);
+CREATE TABLE sched_stats (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+INSERT INTO sched_stats (name, value) VALUES ('live', 0);
+CREATE TRIGGER sched_live_ins AFTER INSERT ON sched_schedules WHEN NEW.status IN ('active', 'paused')
+BEGIN UPDATE sched_stats SET value = value + 1 WHERE name = 'live'; END;
+CREATE TRIGGER sched_live_upd AFTER UPDATE OF status ON sched_schedules
+WHEN (OLD.status IN ('active', 'paused')) != (NEW.status IN ('active', 'paused'))
+BEGIN UPDATE sched_stats SET value = value + (CASE WHEN NEW.status IN ('active', 'paused') THEN 1 ELSE -1 END) WHERE name = 'live'; END;
+CREATE TRIGGER sched_live_del AFTER DELETE ON sched_schedules WHEN OLD.status IN ('active', 'paused')
+BEGIN UPDATE sched_stats SET value = value - 1 WHERE name = 'live'; END;
 
 CREATE TABLE sched_dedup (
   key TEXT PRIMARY KEY,

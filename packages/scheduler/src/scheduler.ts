@@ -383,7 +383,12 @@ class DurableScheduler implements Scheduler {
           }
         }
       }
-      this.#sweep();
+      try {
+        this.#sweep();
+      } catch (err) {
+        if (err instanceof SimulatedCrash) throw err;
+        report.errors++;
+      }
     } finally {
       report.nextAlarm = await this.#queue.rearm();
       report.more = this.#queue.hasDue(clock.now());

@@ -162,7 +162,7 @@ export class Schedules {
     }
     if (!existing || existing.status === "cancelled" || existing.status === "completed") {
       const live = this.#sql
-        .exec<{ n: number }>("SELECT count(*) AS n FROM sched_schedules WHERE status IN ('active', 'paused')")
+        .exec<{ n: number }>("SELECT value AS n FROM sched_stats WHERE name = 'live'")
         .one().n;
       if (live >= this.#config.maxSchedules) {
         throw schedError("SCHEDULE_LIMIT", `at most ${this.#config.maxSchedules} schedules per object`, 409);
@@ -184,7 +184,7 @@ export class Schedules {
     } else {
       this.#sql.exec(
         `INSERT INTO sched_schedules (id, key, kind, target, payload, spec, policy, def_hash, status, version, next_run_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?, ?)`,
         id,
         key,
         ...columns,
@@ -319,8 +319,16 @@ export class Schedules {
       if (span.next === null) {
         next = null;
       } else {
-        const late = slotsThrough(spec, span.next, now, MAX_RUNS_PER_RECOVERY - runs.length);
+        const late = slotsThrough(spec, span.next, now, MAX_RUNS_PER_RECOVERY);
         for (const s of late.slots) runs.push({ slot: s });
+        if (late.dropped > 0) {
+          missed = {
+            count: (missed?.count ?? 0) + late.dropped,
+            capped: missed?.capped ?? false,
+            first: missed?.first ?? span.next,
+            last: null,
+          };
+        }
         next = late.next;
       }
     }

@@ -11,8 +11,8 @@ export interface Rig {
   clock: ManualClock;
   alarm: MemoryAlarm;
   s: Scheduler;
-  /** A fresh scheduler on the same database (a new instance after eviction or a crash). */
-  restart(setup?: (s: Scheduler) => void): Scheduler;
+  /** A fresh scheduler on the same database (a new instance after eviction, a crash or a deploy). */
+  restart(replaceSetup?: (s: Scheduler) => void): Scheduler;
   /** Fires the alarm as the runtime would: clears it, then runs one pass. */
   fire(): ReturnType<Scheduler["onAlarm"]>;
   /** Passes until nothing is due at the current time (bounded). */
@@ -30,9 +30,9 @@ export function rig(
   const db = openSqlite();
   const clock = new ManualClock(start);
   const alarm = new MemoryAlarm();
-  const make = () => {
+  const make = (register = setup) => {
     const s = createScheduler({ sql: db.sql, transactionSync: db.transactionSync, clock, alarm, random: () => 1, ...extra }, config);
-    setup(s);
+    register(s);
     return s;
   };
   const r: Rig = {
@@ -40,9 +40,8 @@ export function rig(
     clock,
     alarm,
     s: make(),
-    restart(more) {
-      r.s = make();
-      more?.(r.s);
+    restart(replaceSetup) {
+      r.s = make(replaceSetup);
       return r.s;
     },
     fire() {
