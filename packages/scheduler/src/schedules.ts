@@ -161,9 +161,7 @@ export class Schedules {
       throw schedError("SCHEDULE_CONFLICT", `schedule ${key} exists with another definition`, 409);
     }
     if (!existing || existing.status === "cancelled" || existing.status === "completed") {
-      const live = this.#sql
-        .exec<{ n: number }>("SELECT value AS n FROM sched_stats WHERE name = 'live'")
-        .one().n;
+      const live = this.#sql.exec<{ n: number }>("SELECT value AS n FROM sched_stats WHERE name = 'live'").one().n;
       if (live >= this.#config.maxSchedules) {
         throw schedError("SCHEDULE_LIMIT", `at most ${this.#config.maxSchedules} schedules per object`, 409);
       }

@@ -50,7 +50,15 @@ describe("cron grammar", () => {
   });
 
   it("accepts names, lists, ranges, steps, nicknames, 6 fields and DOW 7", () => {
-    for (const e of ["0 9 * * MON-FRI", "0 0 1,15 jan,Jul *", "*/15 8-18/2 * * *", "@hourly", "@yearly", "*/10 * * * * *", "0 0 * * 7"]) {
+    for (const e of [
+      "0 9 * * MON-FRI",
+      "0 0 1,15 jan,Jul *",
+      "*/15 8-18/2 * * *",
+      "@hourly",
+      "@yearly",
+      "*/10 * * * * *",
+      "0 0 * * 7",
+    ]) {
       expect(() => normalizeCron(e)).not.toThrow();
     }
     expect(normalizeCron("@daily")).toBe("0 0 * * *");

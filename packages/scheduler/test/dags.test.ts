@@ -39,8 +39,16 @@ describe("DAG definitions", () => {
     const many = Array.from({ length: 1_001 }, (_, i) => t(`t${i}`));
     expectCode(() => r.s.defineDag({ id: "d", tasks: many }), "DAG_INVALID", 400);
     expectCode(() => r.s.defineDag({ id: "d", tasks: [t("a")], maxParallel: 33 }), "DAG_INVALID", 400);
-    expectCode(() => r.s.defineDag({ id: "d", tasks: [{ id: "a", handler: "nope", dependsOn: [] }] }), "UNKNOWN_HANDLER", 400);
-    expectCode(() => r.s.defineDag({ id: "d", tasks: [{ id: "a", handler: "step", payload: {} }] }), "INVALID_PAYLOAD", 400);
+    expectCode(
+      () => r.s.defineDag({ id: "d", tasks: [{ id: "a", handler: "nope", dependsOn: [] }] }),
+      "UNKNOWN_HANDLER",
+      400,
+    );
+    expectCode(
+      () => r.s.defineDag({ id: "d", tasks: [{ id: "a", handler: "step", payload: {} }] }),
+      "INVALID_PAYLOAD",
+      400,
+    );
     expect(r.db.sql.exec("SELECT count(*) AS n FROM sched_dags").one().n).toBe(0);
   });
 
@@ -75,7 +83,18 @@ describe("DAG runs", () => {
     const { r, order, inFlight } = dagRig();
     // a → (b1..b6) → c
     const bs = Array.from({ length: 6 }, (_, i) => t(`b${i}`, ["a"]));
-    r.s.defineDag({ id: "d", tasks: [t("a"), ...bs, t("c", bs.map((b) => b.id))], maxParallel: 2 });
+    r.s.defineDag({
+      id: "d",
+      tasks: [
+        t("a"),
+        ...bs,
+        t(
+          "c",
+          bs.map((b) => b.id),
+        ),
+      ],
+      maxParallel: 2,
+    });
     r.s.runDag("d", { key: "k" });
     await r.drain();
     expect(order[0]).toBe("a");
@@ -99,7 +118,13 @@ describe("DAG runs", () => {
     fail.add("b");
     r.s.defineDag({
       id: "d",
-      tasks: [t("a"), { ...t("b", ["a"]), retry: { maxAttempts: 2, initialDelayMs: 100 } }, t("c", ["b"]), t("d2", ["c"]), t("e", ["a"])],
+      tasks: [
+        t("a"),
+        { ...t("b", ["a"]), retry: { maxAttempts: 2, initialDelayMs: 100 } },
+        t("c", ["b"]),
+        t("d2", ["c"]),
+        t("e", ["a"]),
+      ],
     });
     const run = r.s.runDag("d", { key: "k" });
     await r.drain();

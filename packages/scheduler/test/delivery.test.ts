@@ -53,7 +53,17 @@ describe("dedup", () => {
       "INSERT INTO sched_queue (due_at, kind, ref, data) VALUES (?, 'run', ?, ?)",
       r.clock.now(),
       key,
-      JSON.stringify({ origin: "schedule", action: "handler", scheduleId: schedule.id, scheduleKey: "k", slot: T0 + 1_000, version: 1, handler: "effect", payload: "null", inflight: false }),
+      JSON.stringify({
+        origin: "schedule",
+        action: "handler",
+        scheduleId: schedule.id,
+        scheduleKey: "k",
+        slot: T0 + 1_000,
+        version: 1,
+        handler: "effect",
+        payload: "null",
+        inflight: false,
+      }),
     );
     const report = await r.fire();
     expect(report.duplicates).toBe(1);
@@ -148,7 +158,13 @@ describe("retries and dead letters", () => {
     ]);
     expect(r.alarm.at).toBeNull();
     const [letter] = r.s.deadLetters.list().items;
-    expect(letter).toMatchObject({ scheduleId: schedule.id, handler: "fails", payload: { n: 1 }, attempts: 3, code: "RETRIES_EXHAUSTED" });
+    expect(letter).toMatchObject({
+      scheduleId: schedule.id,
+      handler: "fails",
+      payload: { n: 1 },
+      attempts: 3,
+      code: "RETRIES_EXHAUSTED",
+    });
     expect(letter?.lastError).toContain("nope 3");
     expect(r.s.runs(schedule.id).items[0]).toMatchObject({ status: "failed", attempts: 3 });
     fail = false;
@@ -211,8 +227,20 @@ describe("retries and dead letters", () => {
 
   it("the retry policy has limits", () => {
     const r = rig((s) => s.handler("noop", z.unknown(), () => {}));
-    expectCode(() => r.s.schedule({ key: "k", handler: "noop", when: { delayMs: 0 }, retry: { maxAttempts: 21 } }), "INVALID_SCHEDULE", 400);
-    expectCode(() => r.s.schedule({ key: "k", handler: "noop", when: { delayMs: 0 }, retry: { initialDelayMs: 99 } }), "INVALID_SCHEDULE", 400);
-    expectCode(() => r.s.schedule({ key: "k", handler: "noop", when: { delayMs: 0 }, retry: { maxDelayMs: 86_400_001 } }), "INVALID_SCHEDULE", 400);
+    expectCode(
+      () => r.s.schedule({ key: "k", handler: "noop", when: { delayMs: 0 }, retry: { maxAttempts: 21 } }),
+      "INVALID_SCHEDULE",
+      400,
+    );
+    expectCode(
+      () => r.s.schedule({ key: "k", handler: "noop", when: { delayMs: 0 }, retry: { initialDelayMs: 99 } }),
+      "INVALID_SCHEDULE",
+      400,
+    );
+    expectCode(
+      () => r.s.schedule({ key: "k", handler: "noop", when: { delayMs: 0 }, retry: { maxDelayMs: 86_400_001 } }),
+      "INVALID_SCHEDULE",
+      400,
+    );
   });
 });

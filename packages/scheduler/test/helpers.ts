@@ -2,7 +2,13 @@
 import { ManualClock } from "@durable/core";
 import { type NodeSqlite, openSqlite } from "@durable/core/node";
 import { expect } from "vitest";
-import { createScheduler, MemoryAlarm, type Scheduler, type SchedulerConfigInput, type SchedulerPorts } from "../src/index.ts";
+import {
+  createScheduler,
+  MemoryAlarm,
+  type Scheduler,
+  type SchedulerConfigInput,
+  type SchedulerPorts,
+} from "../src/index.ts";
 
 export const T0 = Date.parse("2024-01-01T00:00:00Z");
 
@@ -31,7 +37,10 @@ export function rig(
   const clock = new ManualClock(start);
   const alarm = new MemoryAlarm();
   const make = (register = setup) => {
-    const s = createScheduler({ sql: db.sql, transactionSync: db.transactionSync, clock, alarm, random: () => 1, ...extra }, config);
+    const s = createScheduler(
+      { sql: db.sql, transactionSync: db.transactionSync, clock, alarm, random: () => 1, ...extra },
+      config,
+    );
     register(s);
     return s;
   };
@@ -76,5 +85,5 @@ export function expectCode(fn: () => unknown, code: string, status?: number): vo
 
 /** Row count of a table. */
 export function count(r: Rig, table: string, where = "1 = 1", ...args: (string | number)[]): number {
-  return (r.db.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`, ...args).one().n);
+  return r.db.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`, ...args).one().n;
 }

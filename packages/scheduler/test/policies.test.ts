@@ -133,7 +133,12 @@ describe("overlap", () => {
   async function overlapRun(overlap: "skip" | "buffer-one" | "allow") {
     const { calls, setup } = recorder(true);
     const r = rig(setup);
-    const { schedule } = r.s.schedule({ key: "k", handler: "flaky", when: { everyMs: MIN, startAt: T0 + MIN }, overlap });
+    const { schedule } = r.s.schedule({
+      key: "k",
+      handler: "flaky",
+      when: { everyMs: MIN, startAt: T0 + MIN },
+      overlap,
+    });
     // Slot 1 fails and waits 150 s for its retry; slots 2 and 3 come while it is in flight.
     for (let t = 1; t <= 4; t++) {
       r.clock.set(T0 + t * MIN);

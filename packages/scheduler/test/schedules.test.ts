@@ -30,7 +30,12 @@ describe("schedule()", () => {
 
   it("same key and definition returns the existing row and writes 0 rows", () => {
     const r = rig(setup);
-    const input = { key: "k", handler: "mail", payload: { to: "a@b.co" }, when: { cron: "0 9 * * *", timezone: "Europe/Berlin" } };
+    const input = {
+      key: "k",
+      handler: "mail",
+      payload: { to: "a@b.co" },
+      when: { cron: "0 9 * * *", timezone: "Europe/Berlin" },
+    };
     const first = r.s.schedule(input);
     const before = r.changes();
     const again = r.s.schedule({ ...input, when: { timezone: "Europe/Berlin", cron: "0 9 * * *" } });
@@ -67,8 +72,16 @@ describe("schedule()", () => {
     ["INVALID_SCHEDULE", 400, { key: "x", when: { everyMs: 60_000 } }],
     ["UNKNOWN_HANDLER", 400, { key: "x", handler: "nope", when: { everyMs: 60_000 } }],
     ["INVALID_PAYLOAD", 400, { key: "x", handler: "mail", payload: { to: "not-mail" }, when: { everyMs: 60_000 } }],
-    ["INVALID_PAYLOAD", 400, { key: "x", handler: "mail", payload: { to: "a@b.co", n: 1.5 }, when: { everyMs: 60_000 } }],
-    ["PAYLOAD_TOO_LARGE", 413, { key: "x", handler: "noop", payload: { blob: "x".repeat(65 * 1024) }, when: { everyMs: 60_000 } }],
+    [
+      "INVALID_PAYLOAD",
+      400,
+      { key: "x", handler: "mail", payload: { to: "a@b.co", n: 1.5 }, when: { everyMs: 60_000 } },
+    ],
+    [
+      "PAYLOAD_TOO_LARGE",
+      413,
+      { key: "x", handler: "noop", payload: { blob: "x".repeat(65 * 1024) }, when: { everyMs: 60_000 } },
+    ],
     ["NOT_FOUND", 404, { key: "x", dag: "missing", when: { everyMs: 60_000 } }],
   ])("rejects bad input #%# → %s, persists nothing, leaves the alarm", async (code, status, input) => {
     const r = rig(setup);
@@ -107,7 +120,11 @@ describe("schedule()", () => {
     r.db.transactionSync(() => {
       for (let i = 0; i < 10_000; i++) r.s.schedule({ key: `k${i}`, handler: "noop", when: { everyMs: 60_000 } });
     });
-    expectCode(() => r.s.schedule({ key: "one-more", handler: "noop", when: { everyMs: 60_000 } }), "SCHEDULE_LIMIT", 409);
+    expectCode(
+      () => r.s.schedule({ key: "one-more", handler: "noop", when: { everyMs: 60_000 } }),
+      "SCHEDULE_LIMIT",
+      409,
+    );
   });
 
   it("unknown id → 404 NOT_FOUND for get-like mutations", () => {
@@ -122,7 +139,8 @@ describe("schedule()", () => {
   it("list filters by status, kind and handler with keyset pages", () => {
     const r = rig(setup);
     for (let i = 0; i < 7; i++) r.s.schedule({ key: `c${i}`, handler: "noop", when: { cron: "0 * * * *" } });
-    for (let i = 0; i < 3; i++) r.s.schedule({ key: `i${i}`, handler: "mail", payload: { to: "a@b.co" }, when: { everyMs: 60_000 } });
+    for (let i = 0; i < 3; i++)
+      r.s.schedule({ key: `i${i}`, handler: "mail", payload: { to: "a@b.co" }, when: { everyMs: 60_000 } });
     const p1 = r.s.list({ kind: "cron", limit: 5 });
     expect(p1.items).toHaveLength(5);
     const p2 = r.s.list({ kind: "cron", limit: 5, cursor: p1.cursor as string });

@@ -26,7 +26,12 @@ describe("tasks", () => {
     const r = rig();
     r.db.sql.exec("CREATE TABLE t_steps (i INTEGER PRIMARY KEY) STRICT");
     r.restart(counting(r, 10_000));
-    const { schedule } = r.s.schedule({ key: "job", handler: "count", payload: { total: 10_000 }, when: { delayMs: 0 } });
+    const { schedule } = r.s.schedule({
+      key: "job",
+      handler: "count",
+      payload: { total: 10_000 },
+      when: { delayMs: 0 },
+    });
     let passes = 0;
     while (count(r, "sched_queue") > 0 && passes < 500) {
       const report = await r.fire();
@@ -46,13 +51,17 @@ describe("tasks", () => {
 
   it("killed inside a chunk after a step committed: resumes from the saved cursor, nothing applied twice", async () => {
     let crashAt = 150;
-    const r = rig(() => {}, { maxStepsPerChunk: 100 }, {
-      faults: {
-        afterStep: (_id, steps) => {
-          if (steps === crashAt) throw new SimulatedCrash("mid chunk");
+    const r = rig(
+      () => {},
+      { maxStepsPerChunk: 100 },
+      {
+        faults: {
+          afterStep: (_id, steps) => {
+            if (steps === crashAt) throw new SimulatedCrash("mid chunk");
+          },
         },
       },
-    });
+    );
     r.db.sql.exec("CREATE TABLE t_steps (i INTEGER PRIMARY KEY) STRICT");
     r.restart(counting(r, 300));
     r.s.schedule({ key: "job", handler: "count", payload: { total: 300 }, when: { delayMs: 0 } });

@@ -3,8 +3,9 @@
  * time (merge, never postpone), cancel, the owner's onWake is called, a re-set during the call
  * survives, failures retry, and an owner without a handler becomes a dead letter.
  */
-import { describe, expect, it } from "vitest";
+
 import type { WakeEvent } from "@durable/core";
+import { describe, expect, it } from "vitest";
 import { count, expectCode, rig, T0 } from "./helpers.ts";
 
 describe("wake", () => {
