@@ -256,7 +256,7 @@ export class Dags {
   taskEnded(ref: { dagId: string; runId: string; taskId: string }, ok: boolean, error: string | null): string[] {
     const now = this.#clock.now();
     const run = this.#sql.exec<RunRow>("SELECT * FROM sched_dag_runs WHERE id = ?", ref.runId).toArray()[0];
-    if (!run || run.status !== "running") return [];
+    if (run?.status !== "running") return [];
     const c = this.#compiled(run.dag_id, run.version);
     const updated = this.#sql.exec(
       "UPDATE sched_dag_task_runs SET status = ?, ended_at = ?, error = ? WHERE run_id = ? AND task_id = ? AND status IN ('queued', 'running')",

@@ -212,9 +212,16 @@ export class Schedules {
     const q = parseOrThrow(ListQuerySchema, query, "INVALID_SCHEDULE");
     const where = ["id > ?"];
     const args: (string | number)[] = [q.cursor ?? ""];
-    if (q.status) where.push("status = ?"), args.push(q.status);
-    if (q.kind) where.push("kind = ?"), args.push(q.kind);
-    if (q.handler) where.push("target = ?"), args.push(JSON.stringify({ handler: q.handler }));
+    const filters: [string, string | undefined][] = [
+      ["status = ?", q.status],
+      ["kind = ?", q.kind],
+      ["target = ?", q.handler === undefined ? undefined : JSON.stringify({ handler: q.handler })],
+    ];
+    for (const [clause, value] of filters) {
+      if (value === undefined) continue;
+      where.push(clause);
+      args.push(value);
+    }
     const rows = this.#sql
       .exec<ScheduleRow>(
         `SELECT * FROM sched_schedules WHERE ${where.join(" AND ")} ORDER BY id LIMIT ?`,
@@ -276,7 +283,7 @@ export class Schedules {
    */
   fire(occId: number, scheduleId: string, now: number): number[] {
     const row = this.#sql.exec<ScheduleRow>("SELECT * FROM sched_schedules WHERE id = ?", scheduleId).toArray()[0];
-    if (!row || row.status !== "active" || row.next_run_at === null) {
+    if (row?.status !== "active" || row.next_run_at === null) {
       this.#queue.delete(occId);
       return [];
     }

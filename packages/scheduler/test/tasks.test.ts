@@ -8,7 +8,7 @@ import { z } from "zod";
 import { type Scheduler, SimulatedCrash } from "../src/index.ts";
 import { count, rig } from "./helpers.ts";
 
-function counting(r: ReturnType<typeof rig>, total: number) {
+function counting(r: ReturnType<typeof rig>) {
   return (s: Scheduler) =>
     s.task("count", z.object({ total: z.number().int() }), {
       init: (p) => ({ i: 0, total: p.total }),
@@ -18,14 +18,13 @@ function counting(r: ReturnType<typeof rig>, total: number) {
         return { cursor: { i, total: c.total }, done: i >= c.total, progress: i / c.total };
       },
     });
-  void total;
 }
 
 describe("tasks", () => {
   it("10,000 steps in chunks of 100, killed between chunks: each step applied once", { timeout: 30_000 }, async () => {
     const r = rig();
     r.db.sql.exec("CREATE TABLE t_steps (i INTEGER PRIMARY KEY) STRICT");
-    r.restart(counting(r, 10_000));
+    r.restart(counting(r));
     const { schedule } = r.s.schedule({
       key: "job",
       handler: "count",
@@ -37,7 +36,7 @@ describe("tasks", () => {
       const report = await r.fire();
       passes++;
       if (passes % 7 === 0) {
-        r.restart(counting(r, 10_000)); // evicted between chunks
+        r.restart(counting(r)); // evicted between chunks
         await r.s.start();
       }
       if (report.continued > 0) expect(r.alarm.at).toBe(r.clock.now());
@@ -63,12 +62,12 @@ describe("tasks", () => {
       },
     );
     r.db.sql.exec("CREATE TABLE t_steps (i INTEGER PRIMARY KEY) STRICT");
-    r.restart(counting(r, 300));
+    r.restart(counting(r));
     r.s.schedule({ key: "job", handler: "count", payload: { total: 300 }, when: { delayMs: 0 } });
     await r.fire();
     await expect(r.fire()).rejects.toBeInstanceOf(SimulatedCrash);
     crashAt = -1;
-    r.restart(counting(r, 300));
+    r.restart(counting(r));
     await r.s.start();
     await r.drain();
     expect(count(r, "t_steps")).toBe(300);
@@ -102,7 +101,7 @@ describe("tasks", () => {
   it("cancel applies between steps; progress is readable", async () => {
     const r = rig(() => {}, { maxStepsPerChunk: 10 });
     r.db.sql.exec("CREATE TABLE t_steps (i INTEGER PRIMARY KEY) STRICT");
-    r.restart(counting(r, 100));
+    r.restart(counting(r));
     const { schedule } = r.s.schedule({ key: "job", handler: "count", payload: { total: 100 }, when: { delayMs: 0 } });
     await r.fire();
     const taskId = r.s.runs(schedule.id).items[0]?.detail?.taskId as string;
