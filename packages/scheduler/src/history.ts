@@ -1,6 +1,6 @@
 /**
  * `sched_runs`: one row per slot (ran, skipped or missed), kept `historyRetentionMs` and at
- * most `historyPerSchedule` rows per schedule (a per-schedule sequence makes the cap O(1)).
+ * most `historyPerSchedule` rows per schedule (trimmed every 50 runs, so the cap costs O(1) per run).
  * @module
  */
 import type { Sql } from "@durable/core";
@@ -33,7 +33,7 @@ export class History {
     this.#cap = perSchedule;
   }
 
-  /** Adds (or restarts) a record; trims the schedule to its cap. */
+  /** Adds a record, or restarts the one with this id (a retry or replay of the same slot). */
   record(
     id: string,
     scheduleId: string,
@@ -47,31 +47,13 @@ export class History {
       now: number;
     },
   ): void {
-    const existing = this.#sql.exec("SELECT 1 FROM sched_runs WHERE id = ?", id).toArray().length > 0;
-    if (existing) {
-      this.#sql.exec(
-        "UPDATE sched_runs SET status = ?, started_at = coalesce(?, started_at), attempts = ?, error = NULL, recorded_at = ? WHERE id = ?",
-        fields.status,
-        fields.startedAt ?? null,
-        fields.attempts ?? 0,
-        fields.now,
-        id,
-      );
-      return;
-    }
-    const seqRow = this.#sql
-      .exec<{ run_seq: number }>(
-        "UPDATE sched_schedules SET run_seq = run_seq + 1 WHERE id = ? RETURNING run_seq",
-        scheduleId,
-      )
-      .toArray()[0];
-    const seq = seqRow?.run_seq ?? 0;
     this.#sql.exec(
-      `INSERT INTO sched_runs (id, schedule_id, seq, status, scheduled_at, started_at, attempts, version, detail, recorded_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sched_runs (id, schedule_id, status, scheduled_at, started_at, attempts, version, detail, recorded_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, started_at = coalesce(excluded.started_at, started_at),
+         attempts = excluded.attempts, error = NULL, recorded_at = excluded.recorded_at`,
       id,
       scheduleId,
-      seq,
       fields.status,
       fields.scheduledAt,
       fields.startedAt ?? null,
@@ -80,9 +62,17 @@ export class History {
       fields.detail ? JSON.stringify(fields.detail) : null,
       fields.now,
     );
-    if (seq > this.#cap) {
-      this.#sql.exec("DELETE FROM sched_runs WHERE schedule_id = ? AND seq <= ?", scheduleId, seq - this.#cap);
-    }
+  }
+
+  /** Keeps the newest `historyPerSchedule` records of a schedule (called every few runs, amortized). */
+  trim(scheduleId: string): void {
+    this.#sql.exec(
+      `DELETE FROM sched_runs WHERE schedule_id = ? AND seq < (
+         SELECT seq FROM sched_runs WHERE schedule_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+      scheduleId,
+      scheduleId,
+      this.#cap - 1,
+    );
   }
 
   /** Ends a record. */

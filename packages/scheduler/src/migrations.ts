@@ -42,7 +42,6 @@ CREATE TABLE sched_schedules (
   run_count INTEGER NOT NULL DEFAULT 0,
   inflight INTEGER NOT NULL DEFAULT 0,
   buffered_at INTEGER,
-  run_seq INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 ) STRICT;
@@ -67,9 +66,9 @@ CREATE TABLE sched_dedup (
 CREATE INDEX sched_dedup_expiry ON sched_dedup (expires_at);
 
 CREATE TABLE sched_runs (
-  id TEXT PRIMARY KEY,
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
   schedule_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
   status TEXT NOT NULL,
   scheduled_at INTEGER NOT NULL,
   started_at INTEGER,

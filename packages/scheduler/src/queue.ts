@@ -126,13 +126,24 @@ export class Queue {
     return this.#sql.exec("SELECT 1 FROM sched_queue WHERE due_at <= ? LIMIT 1", now).toArray().length > 0;
   }
 
-  /** Rows leased by an earlier instance (it died mid-run) become due now, same key and attempt. */
+  /**
+   * Work an earlier instance started and never finished becomes due now, with the same key and
+   * attempt: leased wake-ups, and run rows whose claim in `sched_dedup` carries another start id.
+   */
   requeueLeases(startId: string, now: number): number {
-    return this.#sql.exec(
+    const wakes = this.#sql.exec(
       "UPDATE sched_queue SET due_at = ?, lease = NULL WHERE lease IS NOT NULL AND lease != ?",
       now,
       startId,
     ).rowsWritten;
+    const runs = this.#sql.exec(
+      `UPDATE sched_queue SET due_at = ? WHERE kind = 'run' AND due_at > ? AND ref IN (
+         SELECT key FROM sched_dedup WHERE state = 'claimed' AND start_id != ?)`,
+      now,
+      now,
+      startId,
+    ).rowsWritten;
+    return wakes + runs;
   }
 
   /**

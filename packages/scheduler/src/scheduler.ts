@@ -400,13 +400,12 @@ class DurableScheduler implements Scheduler {
     switch (row.kind) {
       case "occ": {
         const now = this.#ports.clock.now();
-        const ids = this.#ports.transactionSync(() => this.#schedules.fire(row.id, row.ref, now));
+        const runs = this.#ports.transactionSync(() => this.#schedules.fire(row.id, row.ref, now));
         let used = 0;
-        for (const id of ids) {
+        for (const run of runs) {
           if (used >= budget) break;
-          const run = this.#queue.get(id);
-          if (!run || run.due_at > this.#ports.clock.now()) continue;
-          seen.add(id);
+          if (run.due_at > this.#ports.clock.now()) continue;
+          seen.add(run.id);
           await this.#execRun(run, report);
           used++;
         }
@@ -460,39 +459,54 @@ class DurableScheduler implements Scheduler {
     };
   }
 
-  /** Claims the key (or finds it done), leases the row and records the start. */
-  #claim(row: QueueRow, spec: RunSpec): boolean {
-    const { sql, clock, transactionSync } = this.#ports;
+  /**
+   * Claims the key for this instance (or finds it done: then ends the row as a duplicate) and
+   * records the start. Runs inside the caller's transaction: for a synchronous handler that is
+   * the handler's own transaction, so claim, writes and done marker commit together; an async
+   * handler's claim commits before its first await.
+   */
+  #claimIn(row: QueueRow, spec: RunSpec): boolean {
+    const { sql, clock } = this.#ports;
     const now = clock.now();
-    return transactionSync(() => {
-      const marker = sql.exec<{ state: string }>("SELECT state FROM sched_dedup WHERE key = ?", row.ref).toArray()[0];
-      if (marker?.state === "done") {
-        this.#endRun(row, spec, "duplicate");
-        return false;
-      }
-      sql.exec(
-        `INSERT INTO sched_dedup (key, state, start_id, attempt, expires_at) VALUES (?, 'claimed', ?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET state = 'claimed', start_id = excluded.start_id, attempt = excluded.attempt, expires_at = excluded.expires_at`,
-        row.ref,
-        this.#startId,
-        row.attempt,
-        now + CLAIM_TTL_MS,
-      );
-      this.#queue.lease(row.id, now + this.config.leaseMs, this.#startId);
-      if (spec.dag) {
-        this.#dags.taskStarted(spec.dag, row.attempt, now);
-      } else {
-        this.#history.record(row.ref, spec.scheduleId, {
-          status: "running",
-          scheduledAt: spec.slot,
-          startedAt: now,
-          attempts: row.attempt,
-          version: spec.version,
-          detail: spec.coalesced ? { coalesced: spec.coalesced } : spec.missed ? { missed: true } : null,
-          now,
-        });
-      }
-      return true;
+    const claimed =
+      sql
+        .exec(
+          `INSERT INTO sched_dedup (key, state, start_id, attempt, expires_at) VALUES (?, 'claimed', ?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET state = 'claimed', start_id = excluded.start_id, attempt = excluded.attempt,
+             expires_at = excluded.expires_at WHERE sched_dedup.state != 'done'
+           RETURNING state`,
+          row.ref,
+          this.#startId,
+          row.attempt,
+          now + CLAIM_TTL_MS,
+        )
+        .toArray().length > 0;
+    if (!claimed) {
+      this.#endRun(row, spec, "duplicate");
+      return false;
+    }
+    this.#recordStart(row, spec, now);
+    return true;
+  }
+
+  #claim(row: QueueRow, spec: RunSpec): boolean {
+    return this.#ports.transactionSync(() => this.#claimIn(row, spec));
+  }
+
+  /** The history row (or DAG task status) of a started attempt; an idempotent upsert. */
+  #recordStart(row: QueueRow, spec: RunSpec, now: number): void {
+    if (spec.dag) {
+      this.#dags.taskStarted(spec.dag, row.attempt, now);
+      return;
+    }
+    this.#history.record(row.ref, spec.scheduleId, {
+      status: "running",
+      scheduledAt: spec.slot,
+      startedAt: now,
+      attempts: row.attempt,
+      version: spec.version,
+      detail: spec.coalesced ? { coalesced: spec.coalesced } : spec.missed ? { missed: true } : null,
+      now,
     });
   }
 
@@ -536,13 +550,55 @@ class DurableScheduler implements Scheduler {
 
   async #execRun(row: QueueRow, report: PassReport): Promise<void> {
     const spec = JSON.parse(row.data ?? "{}") as RunSpec;
+    const { transactionSync, faults } = this.#ports;
+    const reg = spec.action === "handler" ? this.#handlers.get(spec.handler) : undefined;
+    if (spec.action === "handler" && reg?.kind === "handler") {
+      // The common path: claim, handler and done marker in one transaction when the handler is synchronous.
+      const ctx = this.#context(spec, row.ref, row.attempt);
+      try {
+        const payload = JSON.parse(spec.payload) as unknown;
+        let pending: PromiseLike<unknown> | null = null;
+        let outbox: string[] = [];
+        let duplicate = false;
+        transactionSync(() => {
+          if (!this.#claimIn(row, spec)) {
+            duplicate = true;
+            return;
+          }
+          const result = reg.fn(payload, ctx);
+          if (isThenable(result)) {
+            pending = result;
+            return;
+          }
+          faults?.beforeDone?.(row.ref);
+          outbox = this.#endRun(row, spec, "succeeded");
+        });
+        if (duplicate) {
+          report.duplicates++;
+          return;
+        }
+        report.ran++;
+        if (pending) {
+          await pending;
+          transactionSync(() => {
+            faults?.beforeDone?.(row.ref);
+            outbox = this.#endRun(row, spec, "succeeded");
+          });
+        }
+        report.succeeded++;
+        await this.#deliverAll(outbox, report);
+      } catch (err) {
+        if (err instanceof SimulatedCrash) throw err;
+        await this.#failRun(row, spec, reg.retry, err, report);
+      }
+      return;
+    }
     if (!this.#claim(row, spec)) {
       report.duplicates++;
       return;
     }
     report.ran++;
     const ctx = this.#context(spec, row.ref, row.attempt);
-    const { transactionSync, faults } = this.#ports;
     if (spec.action === "dagStart") {
       try {
         const key = row.ref.length <= 128 ? row.ref : `sched:${checksum(row.ref)}`;
@@ -558,41 +614,11 @@ class DurableScheduler implements Scheduler {
       }
       return;
     }
-    const reg = this.#handlers.get(spec.handler);
     if (!reg) {
       await this.#deadLetter(row, spec, "HANDLER_MISSING", `no handler named "${spec.handler}" in this deploy`, report);
       return;
     }
-    if (reg.kind === "task") {
-      await this.#runChunk(row, spec, reg, ctx, report);
-      return;
-    }
-    try {
-      const payload = JSON.parse(spec.payload) as unknown;
-      let pending: PromiseLike<unknown> | null = null;
-      let outbox: string[] = [];
-      transactionSync(() => {
-        const result = reg.fn(payload, ctx);
-        if (isThenable(result)) {
-          pending = result;
-          return;
-        }
-        faults?.beforeDone?.(row.ref);
-        outbox = this.#endRun(row, spec, "succeeded");
-      });
-      if (pending) {
-        await pending;
-        transactionSync(() => {
-          faults?.beforeDone?.(row.ref);
-          outbox = this.#endRun(row, spec, "succeeded");
-        });
-      }
-      report.succeeded++;
-      await this.#deliverAll(outbox, report);
-    } catch (err) {
-      if (err instanceof SimulatedCrash) throw err;
-      await this.#failRun(row, spec, reg.retry, err, report);
-    }
+    await this.#runChunk(row, spec, reg as Extract<Registered, { kind: "task" }>, ctx, report);
   }
 
   #policy(spec: RunSpec, regRetry: RetryPolicyInput | undefined): RetryPolicy {
@@ -611,7 +637,10 @@ class DurableScheduler implements Scheduler {
       const { clock, sql, transactionSync } = this.#ports;
       const delay = retryDelay(policy, row.attempt + 1, (this.#ports.random ?? Math.random)());
       transactionSync(() => {
+        // A synchronous failure rolled back its own claim and start record: record the attempt again.
+        this.#recordStart(row, spec, clock.now());
         this.#queue.reschedule(row.id, clock.now() + delay, row.attempt + 1);
+        sql.exec("UPDATE sched_dedup SET state = 'retry' WHERE key = ? AND state = 'claimed'", row.ref);
         if (spec.dag) {
           sql.exec(
             "UPDATE sched_dag_task_runs SET status = 'queued', error = ? WHERE run_id = ? AND task_id = ?",
@@ -639,6 +668,7 @@ class DurableScheduler implements Scheduler {
     const { sql, clock, transactionSync } = this.#ports;
     let outbox: string[] = [];
     transactionSync(() => {
+      this.#recordStart(row, spec, clock.now());
       if (!spec.dag) {
         sql.exec(
           `INSERT INTO sched_dead_letters (id, schedule_id, key, handler, payload, attempts, last_error, code, spec, created_at)

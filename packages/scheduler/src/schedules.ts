@@ -8,7 +8,7 @@ import type { SchedulerConfig } from "./config.ts";
 import { validateCron, validateTimezone } from "./cron.ts";
 import { schedError } from "./errors.ts";
 import type { History } from "./history.ts";
-import type { Queue } from "./queue.ts";
+import type { Queue, QueueRow } from "./queue.ts";
 import { type RunSpec, slotKey } from "./run-spec.ts";
 import { type ListQuery, ListQuerySchema, type Page, type ScheduleInput, ScheduleInputSchema } from "./schemas.ts";
 import { nextSlot, slotAtOrAfter, slotsThrough, spanBefore, type WhenSpec } from "./slots.ts";
@@ -279,9 +279,9 @@ export class Schedules {
   /**
    * Turns a due occurrence row into run rows (call inside a transaction). Applies grace,
    * the missed policy and the overlap policy, and moves the row to the next slot.
-   * @returns queue ids of the runs created, oldest slot first
+   * @returns the run rows created, oldest slot first
    */
-  fire(occId: number, scheduleId: string, now: number): number[] {
+  fire(occId: number, scheduleId: string, now: number): QueueRow[] {
     const row = this.#sql.exec<ScheduleRow>("SELECT * FROM sched_schedules WHERE id = ?", scheduleId).toArray()[0];
     if (row?.status !== "active" || row.next_run_at === null) {
       this.#queue.delete(occId);
@@ -370,11 +370,14 @@ export class Schedules {
         });
       }
     }
-    const ids: number[] = [];
+    const ids: QueueRow[] = [];
     for (const r of toRun) {
-      const id = this.#queue.put("run", slotKey(row.id, r.slot), r.slot, JSON.stringify(this.#spec(row, target, r)));
-      if (id !== null) ids.push(id);
+      const ref = slotKey(row.id, r.slot);
+      const data = JSON.stringify(this.#spec(row, target, r));
+      const id = this.#queue.put("run", ref, r.slot, data);
+      if (id !== null) ids.push({ id, due_at: r.slot, kind: "run", ref, attempt: 1, lease: null, gen: 0, data });
     }
+    if (Math.floor((row.run_count + ids.length) / 50) > Math.floor(row.run_count / 50)) this.#history.trim(row.id);
     this.#sql.exec(
       `UPDATE sched_schedules SET next_run_at = ?, status = ?, inflight = inflight + ?, buffered_at = ?,
          last_run_at = coalesce(?, last_run_at), run_count = run_count + ?, updated_at = ? WHERE id = ?`,
@@ -419,19 +422,21 @@ export class Schedules {
    * @returns the queue id of the buffered run, if one started
    */
   runEnded(scheduleId: string, now: number): number | null {
-    const row = this.#sql
-      .exec<ScheduleRow>(
-        "UPDATE sched_schedules SET inflight = max(0, inflight - 1) WHERE id = ? RETURNING *",
+    const left = this.#sql
+      .exec<{ inflight: number; buffered_at: number | null; status: string }>(
+        "UPDATE sched_schedules SET inflight = max(0, inflight - 1) WHERE id = ? RETURNING inflight, buffered_at, status",
         scheduleId,
       )
       .toArray()[0];
-    if (!row || row.inflight > 0 || row.buffered_at === null || row.status !== "active") return null;
+    if (!left || left.inflight > 0 || left.buffered_at === null || left.status !== "active") return null;
+    const row = this.#sql.exec<ScheduleRow>("SELECT * FROM sched_schedules WHERE id = ?", scheduleId).one();
+    const buffered = left.buffered_at;
     const target = JSON.parse(row.target) as Target;
     const id = this.#queue.put(
       "run",
-      slotKey(row.id, row.buffered_at),
+      slotKey(row.id, buffered),
       now,
-      JSON.stringify(this.#spec(row, target, { slot: row.buffered_at })),
+      JSON.stringify(this.#spec(row, target, { slot: buffered })),
     );
     this.#sql.exec(
       "UPDATE sched_schedules SET buffered_at = NULL, inflight = inflight + ?, run_count = run_count + ?, last_run_at = ? WHERE id = ?",

@@ -94,8 +94,10 @@ describe("dedup", () => {
     db.s.schedule({ key: "k", handler: "effect", when: { delayMs: 1_000 } });
     db.clock.advance(1_000);
     await expect(db.fire()).rejects.toBeInstanceOf(SimulatedCrash);
-    // The isolate died: its claim is still in sched_dedup and the run row is leased.
-    expect(count(db, "sched_dedup", "state = 'claimed'")).toBe(1);
+    // The isolate died inside the handler's transaction: its writes, claim and done marker rolled
+    // back together; the run row is still queued, so the next instance re-runs the same key.
+    expect(count(db, "sched_dedup", "state = 'done'")).toBe(0);
+    expect(count(db, "sched_queue", "kind = 'run'")).toBe(1);
     crash = false;
     const fresh = db.restart((s) => {
       s.handler("effect", z.unknown(), (_p, ctx) => {
@@ -113,6 +115,41 @@ describe("dedup", () => {
     const rows = db.db.sql.exec<{ n: number }>("SELECT n FROM t_effects").toArray();
     expect(rows).toEqual([{ n: 1 }]);
     expect(count(db, "sched_dedup", "state = 'done'")).toBe(1);
+  });
+
+  it("an async handler's claim commits before its await: after a crash the next instance re-runs the same key", async () => {
+    let crash = true;
+    const keys: string[] = [];
+    const db = rig(
+      () => {},
+      {},
+      {
+        faults: {
+          beforeDone: () => {
+            if (crash) throw new SimulatedCrash("before done marker");
+          },
+        },
+      },
+    );
+    const setup = (s: Scheduler) =>
+      s.handler("remote", z.unknown(), async (_p, ctx) => {
+        await Promise.resolve();
+        keys.push(ctx.idempotencyKey);
+      });
+    db.restart(setup);
+    db.s.schedule({ key: "k", handler: "remote", when: { delayMs: 0 } });
+    await expect(db.fire()).rejects.toBeInstanceOf(SimulatedCrash);
+    const claim = db.db.sql.exec<{ state: string; start_id: string }>("SELECT state, start_id FROM sched_dedup").one();
+    expect(claim.state).toBe("claimed");
+    crash = false;
+    db.restart(setup);
+    await db.s.start();
+    await db.fire();
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    const after = db.db.sql.exec<{ state: string; start_id: string }>("SELECT state, start_id FROM sched_dedup").one();
+    expect(after.state).toBe("done");
+    expect(after.start_id).not.toBe(claim.start_id);
   });
 
   it("done markers expire after dedupTtlMs", async () => {

@@ -58,11 +58,20 @@ export function statementHeads(script: string): string[][] {
   return heads;
 }
 
+/** Query texts already checked and found allowed (hot statements repeat; checking is O(length)). */
+const allowedQueries = new Set<string>();
+
 /** Throws the error DO SQLite would throw for this statement and these bindings, if any. */
 export function assertAllowed(query: string, bindings: readonly SqlBinding[]): void {
-  if (new TextEncoder().encode(query).length > SQL_LIMITS.maxStatementBytes) {
-    throw new Error("statement too long: SQLITE_TOOBIG");
+  if (!allowedQueries.has(query)) {
+    assertQueryAllowed(query);
+    if (allowedQueries.size >= 2_000) allowedQueries.clear();
+    allowedQueries.add(query);
   }
+  assertBindingsAllowed(bindings);
+}
+
+function assertBindingsAllowed(bindings: readonly SqlBinding[]): void {
   if (bindings.length > SQL_LIMITS.maxBindings) {
     throw new Error("too many SQL variables: SQLITE_ERROR");
   }
@@ -76,6 +85,12 @@ export function assertAllowed(query: string, bindings: readonly SqlBinding[]): v
           ? value.byteLength
           : 0;
     if (size > SQL_LIMITS.maxValueBytes) throw new Error("string or blob too big: SQLITE_TOOBIG");
+  }
+}
+
+function assertQueryAllowed(query: string): void {
+  if (new TextEncoder().encode(query).length > SQL_LIMITS.maxStatementBytes) {
+    throw new Error("statement too long: SQLITE_TOOBIG");
   }
   for (const [first, second, third] of statementHeads(query)) {
     if (first && TRANSACTION_WORDS.has(first)) throw new Error(TRANSACTION_MESSAGE);
