@@ -8,13 +8,6 @@ import { OFFLINE_ENV } from "./env.mjs";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 execFileSync(
   join(root, "node_modules/.bin/wrangler"),
-  [
-    "types",
-    "apps/platform/worker-configuration.d.ts",
-    "--config",
-    "wrangler.toml",
-    "--env-file",
-    ".dev.vars.example",
-  ],
+  ["types", "apps/platform/worker-configuration.d.ts", "--config", "wrangler.toml", "--env-file", ".dev.vars.example"],
   { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...OFFLINE_ENV } },
 );
