@@ -8,7 +8,7 @@ import { copyFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { claimsFor, signToken } from "../apps/platform/src/auth.ts";
-import { OFFLINE_ENV } from "./env.mjs";
+import { OFFLINE_ENV } from "./env.ts";
 import { localSecret } from "./token.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");

@@ -33,3 +33,11 @@ export function jsonInit(method: string, body: unknown, token?: string): Request
 }
 
 export { env };
+
+/** A parsed response body: any JSON object, with the error shape typed. */
+export type JsonBody = Record<string, unknown> & { error: { code: string; message: string; requestId?: string } };
+
+/** The response's JSON body. */
+export async function jsonOf(res: Response): Promise<JsonBody> {
+  return (await res.json()) as JsonBody;
+}

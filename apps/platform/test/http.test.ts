@@ -8,13 +8,13 @@ import { listDurableObjectIds } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { claimsFor, signToken } from "../src/auth.ts";
 import worker from "../src/index.ts";
-import { call, env, jsonInit, SECRET, tokenFor, uniqueTenant } from "./helpers.ts";
+import { call, env, jsonInit, jsonOf, SECRET, tokenFor, uniqueTenant } from "./helpers.ts";
 
 describe("health", () => {
   it("answers without auth, with a request id", async () => {
     const res = await call("/health");
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, version: "0.1.0" });
+    expect(await jsonOf(res)).toEqual({ ok: true, version: "0.1.0" });
     expect(res.headers.get("x-request-id")).toMatch(/.{8,}/);
   });
 });
@@ -24,7 +24,7 @@ describe("auth", () => {
     const tenant = uniqueTenant();
     const missing = await call(`/v1/tenants/${tenant}/meta/a`);
     expect(missing.status).toBe(401);
-    expect((await missing.json()).error.code).toBe("UNAUTHORIZED");
+    expect((await jsonOf(missing)).error.code).toBe("UNAUTHORIZED");
     const forged = await signToken("another-secret", claimsFor(tenant, "tenant", 3600));
     expect((await call(`/v1/tenants/${tenant}/meta/a`, { token: forged })).status).toBe(401);
     const good = await tokenFor(tenant);
@@ -34,7 +34,7 @@ describe("auth", () => {
     const expired = await signToken(SECRET, claimsFor(tenant, "tenant", -10));
     const res = await call(`/v1/tenants/${tenant}/meta/a`, { token: expired });
     expect(res.status).toBe(401);
-    expect((await res.json()).error.message).toMatch(/expired/);
+    expect((await jsonOf(res)).error.message).toMatch(/expired/);
     expect((await call(`/v1/tenants/${tenant}/meta/a`, { token: "garbage" })).status).toBe(401);
   });
 
@@ -43,7 +43,7 @@ describe("auth", () => {
     const b = uniqueTenant("b");
     const res = await call(`/v1/tenants/${b}/meta/x`, jsonInit("PUT", { value: 1 }, await tokenFor(a)));
     expect(res.status).toBe(403);
-    expect((await res.json()).error.code).toBe("FORBIDDEN");
+    expect((await jsonOf(res)).error.code).toBe("FORBIDDEN");
     const ids = await listDurableObjectIds(env.TENANT);
     expect(ids.some((id) => id.equals(env.TENANT.idFromName(b)))).toBe(false);
   });
@@ -65,7 +65,7 @@ describe("auth", () => {
       noSecret,
     );
     expect(res.status).toBe(503);
-    expect((await res.json()).error.code).toBe("CONFIG_INVALID");
+    expect((await jsonOf(res)).error.code).toBe("CONFIG_INVALID");
   });
 });
 
@@ -76,7 +76,7 @@ describe("tenant ids", () => {
       const before = (await listDurableObjectIds(env.TENANT)).length;
       const res = await call(`/v1/tenants/${id}/meta/a`, { token: await tokenFor("a") });
       expect(res.status).toBe(400);
-      expect((await res.json()).error.code).toBe("INVALID_TENANT");
+      expect((await jsonOf(res)).error.code).toBe("INVALID_TENANT");
       expect((await listDurableObjectIds(env.TENANT)).length).toBe(before);
     },
   );
@@ -94,12 +94,12 @@ describe("routing and bodies", () => {
     const token = await tokenFor(tenant);
     const unknown = await call(`/v1/tenants/${tenant}/nope/x`, { token });
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error.code).toBe("NOT_FOUND");
+    expect((await jsonOf(unknown)).error.code).toBe("NOT_FOUND");
     expect((await call("/elsewhere")).status).toBe(404);
     const wrong = await call(`/v1/tenants/${tenant}/meta/a`, { method: "POST", token, body: "{}" });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("GET, PUT");
-    expect((await wrong.json()).error.code).toBe("METHOD_NOT_ALLOWED");
+    expect((await jsonOf(wrong)).error.code).toBe("METHOD_NOT_ALLOWED");
   });
 
   it("413 PAYLOAD_TOO_LARGE over 1 MB, also without a Content-Length, and nothing is stored", async () => {
@@ -108,7 +108,7 @@ describe("routing and bodies", () => {
     const big = JSON.stringify({ value: "x".repeat(1024 * 1024) });
     const res = await call(`/v1/tenants/${tenant}/meta/big`, jsonInit("PUT", JSON.parse(big), token));
     expect(res.status).toBe(413);
-    expect((await res.json()).error.code).toBe("PAYLOAD_TOO_LARGE");
+    expect((await jsonOf(res)).error.code).toBe("PAYLOAD_TOO_LARGE");
     const stream = new Blob([big]).stream();
     const chunked = await call(`/v1/tenants/${tenant}/meta/big`, {
       method: "PUT",
@@ -126,12 +126,12 @@ describe("routing and bodies", () => {
     const token = await tokenFor(tenant);
     const res = await call(`/v1/tenants/${tenant}/meta/a`, { method: "PUT", body: "{not json", token });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.code).toBe("INVALID_JSON");
+    expect((await jsonOf(res)).error.code).toBe("INVALID_JSON");
     const bad = await call(`/v1/tenants/${tenant}/meta/a`, jsonInit("PUT", { value: 1, extra: true }, token));
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.code).toBe("INVALID_BODY");
+    expect((await jsonOf(bad)).error.code).toBe("INVALID_BODY");
     const badKey = await call(`/v1/tenants/${tenant}/meta/${"k".repeat(129)}`, { token });
-    expect((await badKey.json()).error).toMatchObject({ code: "INVALID_KEY" });
+    expect((await jsonOf(badKey)).error).toMatchObject({ code: "INVALID_KEY" });
   });
 
   it("keeps a valid incoming request id and replaces an invalid one", async () => {
@@ -149,8 +149,8 @@ describe("meta capability", () => {
     const put = await call(`/v1/tenants/${tenant}/meta/color`, jsonInit("PUT", { value: { hex: "#09f" } }, token));
     expect(put.status).toBe(200);
     const got = await call(`/v1/tenants/${tenant}/meta/color`, { token });
-    expect(await got.json()).toMatchObject({ key: "color", value: { hex: "#09f" } });
+    expect(await jsonOf(got)).toMatchObject({ key: "color", value: { hex: "#09f" } });
     await call(`/v1/tenants/${tenant}/meta/color`, jsonInit("PUT", { value: [1, 2] }, token));
-    expect((await (await call(`/v1/tenants/${tenant}/meta/color`, { token })).json()).value).toEqual([1, 2]);
+    expect((await jsonOf(await call(`/v1/tenants/${tenant}/meta/color`, { token }))).value).toEqual([1, 2]);
   });
 });

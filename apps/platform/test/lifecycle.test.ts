@@ -7,7 +7,7 @@
  */
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, env, jsonInit, tokenFor, uniqueTenant } from "./helpers.ts";
+import { call, env, jsonInit, jsonOf, tokenFor, uniqueTenant } from "./helpers.ts";
 import type { TestProbeDO } from "./worker.ts";
 
 const probes = (env as unknown as { PROBE: DurableObjectNamespace<TestProbeDO> }).PROBE;
@@ -27,7 +27,7 @@ describe("tenant isolation", () => {
     expect(fromB.status).toBe(404);
     await call(`/v1/tenants/${b}/meta/secret`, jsonInit("PUT", { value: "of-b" }, await tokenFor(b)));
     const fromA = await call(`/v1/tenants/${a}/meta/secret`, { token: await tokenFor(a) });
-    expect((await fromA.json()).value).toBe("of-a");
+    expect((await jsonOf(fromA)).value).toBe("of-a");
   });
 
   it("a DO records its tenant on first contact and refuses another tenant afterwards", async () => {
@@ -36,7 +36,7 @@ describe("tenant isolation", () => {
     const other = uniqueTenant("q");
     const res = await probeFetch(name, "/meta/x", {}, other);
     expect(res.status).toBe(403);
-    expect((await res.json()).error.code).toBe("TENANT_MISMATCH");
+    expect((await jsonOf(res)).error.code).toBe("TENANT_MISMATCH");
   });
 });
 
@@ -52,7 +52,7 @@ describe("restart", () => {
     expect(before.map((r) => r.owner)).toEqual(["meta", "platform"]);
     await abortAllDurableObjects();
     const after = await call(`/v1/tenants/${tenant}/meta/k`, { token });
-    expect((await after.json()).value).toBe(42);
+    expect((await jsonOf(after)).value).toBe(42);
     const again = await runInDurableObject(env.TENANT.getByName(tenant), (_instance, state) =>
       state.storage.sql.exec("SELECT owner, version, applied_at FROM core_migrations ORDER BY owner").toArray(),
     );
@@ -67,7 +67,7 @@ describe("alarm seam", () => {
     const stub = probes.getByName(name);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const res = await probeFetch(name, "/probe/alarms");
-    expect(await res.json()).toEqual({ fired: 1 });
+    expect(await jsonOf(res)).toEqual({ fired: 1 });
     expect(await runDurableObjectAlarm(stub)).toBe(false);
   });
 });

@@ -3,9 +3,9 @@
  * capabilities for what production code must never offer (a route that throws, alarm probes).
  */
 
+import type { Capability } from "@durable/core";
 import { metaCapability } from "../src/capabilities/meta.ts";
-import type { Capability, DOPorts } from "../src/index.ts";
-import { DOBase } from "../src/index.ts";
+import { DOBase, type DOPorts } from "../src/index.ts";
 
 export { default, TenantDO } from "../src/index.ts";
 

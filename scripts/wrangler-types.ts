@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { OFFLINE_ENV } from "./env.mjs";
+import { OFFLINE_ENV } from "./env.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 execFileSync(
