@@ -76,9 +76,12 @@ function makeScheduler(clock: ManualClock) {
     { maxSchedules: 100_000 },
   );
   db.sql.exec("CREATE TABLE t_work (id TEXT PRIMARY KEY, n INTEGER NOT NULL) STRICT");
-  const work = (key: string) =>
+  const work = (key: string): void => {
     db.sql.exec("INSERT INTO t_work (id, n) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET n = n + 1", key);
-  s.handler("work", z.unknown(), (_p, ctx) => work(ctx.key));
+  };
+  s.handler("work", z.unknown(), (_p, ctx) => {
+    work(ctx.key);
+  });
   return { db, alarm, s, work };
 }
 
