@@ -22,6 +22,8 @@ import {
   type Sql,
   systemClock,
   type TransactionSync,
+  type Wake,
+  type WakeEvent,
 } from "@durable/core";
 import { authenticate } from "./auth.ts";
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "./body.ts";
@@ -39,7 +41,21 @@ export interface DOPorts {
   sql: Sql;
   transactionSync: TransactionSync;
   clock: Clock;
+  /** The raw alarm: only the alarm owner (the scheduler) may use it. */
   alarm: AlarmPort;
+  /** Wake-ups through the alarm owner: `set(owner, key, atMs)` calls the owner capability's `onWake`. */
+  wake: Wake;
+}
+
+/**
+ * The capability that owns the DO's one alarm (the scheduler). DOBase's `alarm()` calls only its
+ * `onAlarm`, and at start DOBase registers every other capability's `onWake` with it under the
+ * capability's name, so `ports.wake.set(name, key, at)` reaches that capability later.
+ */
+export interface AlarmOwner extends Capability {
+  onAlarm(): void | Promise<void>;
+  readonly wake: Wake;
+  registerWake(owner: string, fn: (event: WakeEvent) => void | Promise<void>): void;
 }
 
 /** The base class of every platform DO: lifecycle, routing, tenancy and errors. */
@@ -47,6 +63,7 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
   /** The ports to pass to capability factories in the subclass constructor. */
   protected readonly ports: DOPorts;
   readonly #capabilities: Capability[] = [];
+  #alarmOwner: AlarmOwner | undefined;
   #routes = new RouteTable();
   readonly #identity: TenantIdentity;
   #starting: Promise<void> | undefined;
@@ -64,6 +81,10 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
         set: (atMs) => storage.setAlarm(atMs),
         delete: () => storage.deleteAlarm(),
       },
+      wake: {
+        set: (owner, key, atMs, payload) => this.#requireAlarmOwner().wake.set(owner, key, atMs, payload),
+        cancel: (owner, key) => this.#requireAlarmOwner().wake.cancel(owner, key),
+      },
     };
     this.#identity = new TenantIdentity(this.ports.sql);
   }
@@ -79,6 +100,24 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
     }
     this.#capabilities.push(capability);
     return this;
+  }
+
+  /**
+   * Adds the alarm owner (the scheduler). Call it first in the constructor, before `use()`.
+   * @throws when an alarm owner is already set or other capabilities came first
+   */
+  protected useAlarmOwner(owner: AlarmOwner): this {
+    if (this.#alarmOwner) throw new Error(`alarm owner ${this.#alarmOwner.name} is already set`);
+    if (this.#capabilities.length > 0) throw new Error("the alarm owner must be the first capability");
+    this.use(owner);
+    this.#alarmOwner = owner;
+    return this;
+  }
+
+  #requireAlarmOwner(): AlarmOwner {
+    if (!this.#alarmOwner)
+      throw new Error("this DO has no alarm owner: call useAlarmOwner(schedulerCapability(...)) first");
+    return this.#alarmOwner;
   }
 
   /** The capabilities in registration order. */
@@ -115,6 +154,13 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
     const routes = new RouteTable();
     for (const capability of this.#capabilities) routes.add(capability.name, capability.routes ?? []);
     this.#routes = routes;
+    const owner = this.#alarmOwner;
+    if (owner) {
+      for (const capability of this.#capabilities) {
+        const onWake = capability.onWake?.bind(capability);
+        if (capability !== owner && onWake) owner.registerWake(capability.name, onWake);
+      }
+    }
     for (const capability of this.#capabilities) await capability.onStart?.();
   }
 
@@ -160,9 +206,16 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
     }
   }
 
-  /** The one alarm seam: runs each capability's `onAlarm` in order (the scheduler will own it). */
+  /**
+   * The one alarm seam: with an alarm owner (the scheduler) only its `onAlarm` runs (one pass over
+   * its queue); a DO without one runs each capability's `onAlarm` in order.
+   */
   override async alarm(): Promise<void> {
     await this.ready();
+    if (this.#alarmOwner) {
+      await this.#alarmOwner.onAlarm();
+      return;
+    }
     for (const capability of this.#capabilities) await capability.onAlarm?.();
   }
 }

@@ -4,7 +4,7 @@
  */
 import { handleRequest } from "./worker.ts";
 
-export { DOBase, type DOPorts } from "./do-base.ts";
+export { type AlarmOwner, DOBase, type DOPorts } from "./do-base.ts";
 export { TenantDO } from "./tenant-do.ts";
 
 export default {

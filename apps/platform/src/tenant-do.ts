@@ -4,12 +4,15 @@
  * @module
  */
 import { metaCapability } from "./capabilities/meta.ts";
+import { platformScheduler } from "./capabilities/scheduler.ts";
 import { DOBase } from "./do-base.ts";
 
 /** The tenant's DO: every capability of the platform, composed. */
 export class TenantDO extends DOBase<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // The scheduler first: it owns the alarm and the wake-ups of every other capability.
+    this.useAlarmOwner(platformScheduler(this.ports));
     this.use(metaCapability(this.ports));
   }
 }

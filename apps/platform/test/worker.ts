@@ -63,3 +63,5 @@ export class TestProbeDO extends DOBase<Env> {
     }
   }
 }
+
+export { TestSchedulerDO } from "./scheduler-fixture.ts";

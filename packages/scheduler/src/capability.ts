@@ -4,7 +4,7 @@
  * `/v1/tenants/:tenant/scheduler/...`.
  * @module
  */
-import { type Capability, json, parseOrThrow, type Route } from "@durable/core";
+import { type Capability, json, parseOrThrow, type Route, type Wake, type WakeEvent } from "@durable/core";
 import { z } from "zod";
 import { schedError } from "./errors.ts";
 import { SCHEDULER_MIGRATIONS } from "./migrations.ts";
@@ -24,6 +24,16 @@ function bodyObject(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/** The scheduler as a capability: the alarm owner of a DO (DOBase's `useAlarmOwner`). */
+export interface SchedulerCapability extends Capability {
+  readonly scheduler: Scheduler;
+  /** The `Wake` port to hand to other capabilities. */
+  readonly wake: Wake;
+  /** Registers another capability's wake handler under its name. */
+  registerWake(owner: string, fn: (event: WakeEvent) => void | Promise<void>): void;
+  onAlarm(): Promise<void>;
+}
+
 /**
  * Wraps a scheduler as a capability. Compose it first: DOBase's `alarm()` calls only its `onAlarm`.
  * @param scheduler from `createScheduler(ports)`
@@ -31,7 +41,7 @@ function bodyObject(body: unknown): Record<string, unknown> {
  * const scheduler = createScheduler(this.ports);
  * this.use(schedulerCapability(scheduler));
  */
-export function schedulerCapability(scheduler: Scheduler): Capability & { readonly scheduler: Scheduler } {
+export function schedulerCapability(scheduler: Scheduler): SchedulerCapability {
   const id = (params: Record<string, string>, name = "id") =>
     parseOrThrow(z.string().min(1).max(128), params[name], "NOT_FOUND", name);
   const settled = async <T>(value: T, status = 200): Promise<Response> => {
@@ -161,6 +171,8 @@ export function schedulerCapability(scheduler: Scheduler): Capability & { readon
   return {
     name: "scheduler",
     scheduler,
+    wake: scheduler.wake,
+    registerWake: (owner, fn) => scheduler.onWake(owner, fn),
     migrations: SCHEDULER_MIGRATIONS,
     onStart: () => scheduler.start(),
     onAlarm: async () => {

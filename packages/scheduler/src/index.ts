@@ -11,7 +11,7 @@
  * // in the DO: alarm() { return scheduler.onAlarm(); }
  * @module
  */
-export { schedulerCapability } from "./capability.ts";
+export { type SchedulerCapability, schedulerCapability } from "./capability.ts";
 export {
   type RetryPolicy,
   type RetryPolicyInput,

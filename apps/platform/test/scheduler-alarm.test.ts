@@ -1,0 +1,142 @@
+/**
+ * Proves the scheduler as the DO's alarm owner in workerd (real DO SQLite and alarms):
+ * `runDurableObjectAlarm` drives passes through DOBase.alarm(); the alarm equals the earliest
+ * queue row after each mutation (+60 s, +10 s, +120 s → +10 s; all cancelled → none); an early
+ * alarm runs nothing and re-arms; a chunked task survives eviction between chunks with each step
+ * applied once; another capability's `Wake` reaches its `onWake`.
+ * Does not prove production alarm retry timing or CPU-time budgets (local clocks advance during CPU work).
+ */
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { call, env, jsonInit, jsonOf, tokenFor, uniqueTenant } from "./helpers.ts";
+import type { TestSchedulerDO } from "./scheduler-fixture.ts";
+
+const scheds = (env as unknown as { SCHED: DurableObjectNamespace<TestSchedulerDO> }).SCHED;
+
+async function alarmOf(tenant: string): Promise<number | null> {
+  return runInDurableObject(env.TENANT.getByName(tenant), (_i, state) => state.storage.getAlarm());
+}
+
+describe("alarm = earliest row (TenantDO over HTTP)", () => {
+  it("+60 s, +10 s, +120 s → +10 s; all cancelled → none", async () => {
+    const tenant = uniqueTenant("alarm");
+    const token = await tokenFor(tenant);
+    const made: { id: string; nextRunAt: number }[] = [];
+    for (const [i, delayMs] of [60_000, 10_000, 120_000].entries()) {
+      const res = await call(
+        `/v1/tenants/${tenant}/scheduler/schedules`,
+        jsonInit("POST", { key: `once-${i}`, handler: "platform.noop", when: { delayMs } }, token),
+      );
+      expect(res.status).toBe(201);
+      const body = (await jsonOf(res)) as unknown as { schedule: { id: string; nextRunAt: number } };
+      made.push(body.schedule);
+      expect(await alarmOf(tenant)).toBe(Math.min(...made.map((m) => m.nextRunAt)));
+    }
+    expect(await alarmOf(tenant)).toBe(made[1]?.nextRunAt);
+    for (const m of made) {
+      expect(
+        (await call(`/v1/tenants/${tenant}/scheduler/schedules/${m.id}`, { method: "DELETE", token })).status,
+      ).toBe(200);
+    }
+    expect(await alarmOf(tenant)).toBeNull();
+  });
+
+  it("runDurableObjectAlarm runs due work; an early alarm runs nothing and re-arms", async () => {
+    const tenant = uniqueTenant("pass");
+    const token = await tokenFor(tenant);
+    const later = await call(
+      `/v1/tenants/${tenant}/scheduler/schedules`,
+      jsonInit("POST", { key: "later", handler: "platform.noop", when: { delayMs: 3_600_000 } }, token),
+    );
+    const laterAt = ((await jsonOf(later)) as unknown as { schedule: { nextRunAt: number } }).schedule.nextRunAt;
+    const stub = env.TENANT.getByName(tenant);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await alarmOf(tenant)).toBe(laterAt);
+    const now = await call(
+      `/v1/tenants/${tenant}/scheduler/schedules`,
+      jsonInit("POST", { key: "now", handler: "platform.noop", when: { delayMs: 0 } }, token),
+    );
+    const id = ((await jsonOf(now)) as unknown as { schedule: { id: string } }).schedule.id;
+    await runDurableObjectAlarm(stub);
+    const runs = await jsonOf(await call(`/v1/tenants/${tenant}/scheduler/schedules/${id}/runs`, { token }));
+    expect((runs.items as { status: string }[]).map((r) => r.status)).toEqual(["succeeded"]);
+    expect(await alarmOf(tenant)).toBe(laterAt);
+  });
+});
+
+describe("fixture DO: tasks, eviction and wakes", () => {
+  it("a chunked task survives eviction between chunks; each step applied once", async () => {
+    const name = uniqueTenant("task");
+    let stub = scheds.getByName(name);
+    await stub.schedule({ key: "job", handler: "test.count", payload: { total: 35 }, when: { delayMs: 0 } });
+    let evictions = 0;
+    for (let i = 0; i < 20; i++) {
+      const s = await stub.state();
+      if (s.task?.status === "succeeded") break;
+      if (s.task?.status === "running") {
+        expect(s.earliest).not.toBeNull();
+        await abortAllDurableObjects();
+        evictions++;
+        stub = scheds.getByName(name);
+      }
+      await runDurableObjectAlarm(stub);
+    }
+    const end = await stub.state();
+    expect(end.task).toMatchObject({ status: "succeeded", steps: 35 });
+    expect(end.task?.chunks).toBeGreaterThanOrEqual(3);
+    expect(end.steps).toBe(35);
+    expect(evictions).toBeGreaterThan(0);
+    expect(end.alarm).toBeNull();
+  });
+
+  it("a Wake from another capability merges (never postpones) and reaches its onWake", async () => {
+    const stub = scheds.getByName(uniqueTenant("wake"));
+    const base = Date.now();
+    await stub.wakeAt("compact", base + 60_000);
+    await stub.wakeAt("compact", base + 10_000);
+    await stub.wakeAt("compact", base + 120_000);
+    expect((await stub.state()).alarm).toBe(base + 10_000);
+    await stub.wakeAt("compact", base - 1);
+    for (let i = 0; i < 5 && (await stub.state()).wakes === 0; i++) await runDurableObjectAlarm(stub);
+    const s = await stub.state();
+    expect(s.wakes).toBe(1);
+    expect(s.earliest).toBeNull();
+    expect(s.alarm).toBeNull();
+  });
+
+  it("a failing handler leaves a retry row; the alarm is re-armed to it", async () => {
+    const stub = scheds.getByName(uniqueTenant("retry"));
+    await stub.schedule({ key: "bad", handler: "test.fail", when: { delayMs: 0 } });
+    const report = await stub.pass();
+    expect(report.retried).toBe(1);
+    const s = await stub.state();
+    expect(s.earliest).not.toBeNull();
+    expect(s.alarm).toBe(s.earliest);
+  });
+
+  it("a bad payload over RPC is refused with its code and persists nothing", async () => {
+    const stub = scheds.getByName(uniqueTenant("badrpc"));
+    await expect(
+      stub.schedule({ key: "bad", handler: "test.count", payload: { total: 0 }, when: { delayMs: 0 } }),
+    ).rejects.toThrow(/INVALID_PAYLOAD/);
+    const s = await stub.state();
+    expect(s.earliest).toBeNull();
+    expect(s.alarm).toBeNull();
+  });
+});
+
+describe("wake through HTTP on the fixture", () => {
+  it("POST /wakeprobe/:key sets a wake through ports.wake", async () => {
+    const name = uniqueTenant("wh");
+    const stub = scheds.getByName(name);
+    const headers = { authorization: `Bearer ${await tokenFor(name)}`, "content-type": "application/json" };
+    const at = Date.now() + 30_000;
+    const res = await stub.fetch(`https://sched.test/v1/tenants/${name}/wakeprobe/k1`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ atMs: at, payload: { n: 1 } }),
+    });
+    expect(res.status).toBe(200);
+    expect((await stub.state()).alarm).toBe(at);
+  });
+});
