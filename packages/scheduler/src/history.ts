@@ -75,25 +75,37 @@ export class History {
     );
   }
 
-  /** Ends a record. */
+  /** Ends a record (creating it when the start was never written: a synchronous run). */
   finish(
     id: string,
+    base: {
+      scheduleId: string;
+      scheduledAt: number;
+      version: number;
+      startedAt: number;
+      detail: Record<string, unknown> | null;
+    },
     status: RunRecord["status"],
     now: number,
     attempts: number,
     error?: unknown,
-    detail?: Record<string, unknown>,
   ): void {
     this.#sql.exec(
-      `UPDATE sched_runs SET status = ?, attempts = ?, duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE ? - started_at END,
-         error = ?, detail = coalesce(?, detail), recorded_at = ? WHERE id = ?`,
-      status,
-      attempts,
-      now,
-      error === undefined ? null : errorText(error),
-      detail ? JSON.stringify(detail) : null,
-      now,
+      `INSERT INTO sched_runs (id, schedule_id, status, scheduled_at, started_at, duration_ms, attempts, version, detail, error, recorded_at)
+       VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+         duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE excluded.recorded_at - started_at END,
+         error = excluded.error, recorded_at = excluded.recorded_at`,
       id,
+      base.scheduleId,
+      status,
+      base.scheduledAt,
+      base.startedAt,
+      attempts,
+      base.version,
+      base.detail ? JSON.stringify(base.detail) : null,
+      error === undefined ? null : errorText(error),
+      now,
     );
   }
 

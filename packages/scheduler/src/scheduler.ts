@@ -465,7 +465,7 @@ class DurableScheduler implements Scheduler {
    * the handler's own transaction, so claim, writes and done marker commit together; an async
    * handler's claim commits before its first await.
    */
-  #claimIn(row: QueueRow, spec: RunSpec): boolean {
+  #claimIn(row: QueueRow, spec: RunSpec, recordStart = true): boolean {
     const { sql, clock } = this.#ports;
     const now = clock.now();
     const claimed =
@@ -485,12 +485,22 @@ class DurableScheduler implements Scheduler {
       this.#endRun(row, spec, "duplicate");
       return false;
     }
-    this.#recordStart(row, spec, now);
+    if (recordStart) this.#recordStart(row, spec, now);
     return true;
   }
 
   #claim(row: QueueRow, spec: RunSpec): boolean {
     return this.#ports.transactionSync(() => this.#claimIn(row, spec));
+  }
+
+  #runBase(spec: RunSpec, now: number) {
+    return {
+      scheduleId: spec.scheduleId,
+      scheduledAt: spec.slot,
+      version: spec.version,
+      startedAt: now,
+      detail: spec.coalesced ? { coalesced: spec.coalesced } : spec.missed ? { missed: true } : null,
+    };
   }
 
   /** The history row (or DAG task status) of a started attempt; an idempotent upsert. */
@@ -541,7 +551,7 @@ class DurableScheduler implements Scheduler {
       if (spec.dag) {
         outbox = this.#dags.taskEnded(spec.dag, outcome === "succeeded", error === undefined ? null : errorText(error));
       } else {
-        this.#history.finish(row.ref, outcome, now, row.attempt, error);
+        this.#history.finish(row.ref, this.#runBase(spec, now), outcome, now, row.attempt, error);
       }
     }
     if (spec.inflight && spec.origin === "schedule") this.#schedules.runEnded(spec.scheduleId, now);
@@ -561,13 +571,16 @@ class DurableScheduler implements Scheduler {
         let outbox: string[] = [];
         let duplicate = false;
         transactionSync(() => {
-          if (!this.#claimIn(row, spec)) {
+          // The start record is written only if the handler turns out async (a sync run writes its
+          // final history row once, in #endRun, with the done marker).
+          if (!this.#claimIn(row, spec, false)) {
             duplicate = true;
             return;
           }
           const result = reg.fn(payload, ctx);
           if (isThenable(result)) {
             pending = result;
+            this.#recordStart(row, spec, this.#ports.clock.now());
             return;
           }
           faults?.beforeDone?.(row.ref);
@@ -649,7 +662,7 @@ class DurableScheduler implements Scheduler {
             spec.dag.taskId,
           );
         } else {
-          this.#history.finish(row.ref, "retrying", clock.now(), row.attempt, err);
+          this.#history.finish(row.ref, this.#runBase(spec, clock.now()), "retrying", clock.now(), row.attempt, err);
         }
       });
       report.retried++;
