@@ -31,3 +31,8 @@ export interface RunSpec {
 export function slotKey(scheduleId: string, slot: number): string {
   return `${scheduleId}:${slot}`;
 }
+
+/** True for a promise (an async handler's or step's result). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}

@@ -1,0 +1,430 @@
+/**
+ * Executes due rows: claims idempotency keys, runs handlers (a synchronous one inside the
+ * transaction of its done marker), schedules retries, writes dead letters, calls wake owners and
+ * delivers trigger outbox rows.
+ * @module
+ */
+import { checksum, newId, type WakeEvent } from "@durable/core";
+import { type RetryPolicy, type RetryPolicyInput, retryDelay, type SchedulerConfig } from "./config.ts";
+import type { Dags } from "./dags.ts";
+import { errorText, NonRetryableError } from "./errors.ts";
+import type { History } from "./history.ts";
+import type { Queue, QueueRow } from "./queue.ts";
+import type { Registered, Registry } from "./registry.ts";
+import { isThenable, type RunSpec } from "./run-spec.ts";
+import type { Schedules } from "./schedules.ts";
+import { TaskRunner } from "./tasks.ts";
+import { SimulatedCrash } from "./testing.ts";
+import type { HandlerContext, PassReport, SchedulerPorts } from "./types.ts";
+
+const CLAIM_TTL_MS = 30 * 86_400_000;
+
+/** A wake handler of one owner. */
+export type WakeFn = (event: WakeEvent) => void | Promise<void>;
+
+/** What the runner works with. */
+export interface RunnerDeps {
+  ports: SchedulerPorts;
+  config: SchedulerConfig;
+  queue: Queue;
+  history: History;
+  schedules: Schedules;
+  dags: Dags;
+  registry: Registry;
+  wakeFns: Map<string, WakeFn>;
+  startId: string;
+}
+
+/** Runs `run`, `wake` and `outbox` rows. */
+export class Runner {
+  readonly config: SchedulerConfig;
+  readonly #ports: SchedulerPorts;
+  readonly #queue: Queue;
+  readonly #history: History;
+  readonly #schedules: Schedules;
+  readonly #dags: Dags;
+  readonly #registry: Registry;
+  readonly #wakeFns: Map<string, WakeFn>;
+  readonly #startId: string;
+  readonly #tasks: TaskRunner;
+
+  constructor(deps: RunnerDeps) {
+    this.config = deps.config;
+    this.#ports = deps.ports;
+    this.#queue = deps.queue;
+    this.#history = deps.history;
+    this.#schedules = deps.schedules;
+    this.#dags = deps.dags;
+    this.#registry = deps.registry;
+    this.#wakeFns = deps.wakeFns;
+    this.#startId = deps.startId;
+    this.#tasks = new TaskRunner(deps.ports, deps.config, deps.queue, deps.schedules, this);
+  }
+
+  /** This instance's start id (tags its claims). */
+  get startId(): string {
+    return this.#startId;
+  }
+
+  /** The long-running task runner (progress and cancel). */
+  get tasks(): TaskRunner {
+    return this.#tasks;
+  }
+
+  context(spec: RunSpec, key: string, attempt: number): HandlerContext {
+    return {
+      scheduleId: spec.scheduleId,
+      key: spec.scheduleKey,
+      scheduledTime: spec.slot,
+      idempotencyKey: key,
+      attempt,
+      version: spec.version,
+      ...(spec.missed ? { missed: true as const } : {}),
+      ...(spec.coalesced ? { coalesced: spec.coalesced } : {}),
+      ...(spec.dag ? { dag: spec.dag } : {}),
+    };
+  }
+
+  /**
+   * Claims the key for this instance (or finds it done: then ends the row as a duplicate) and
+   * records the start. Runs inside the caller's transaction: for a synchronous handler that is
+   * the handler's own transaction, so claim, writes and done marker commit together; an async
+   * handler's claim commits before its first await.
+   */
+  #claimIn(row: QueueRow, spec: RunSpec, recordStart = true): boolean {
+    const { sql, clock } = this.#ports;
+    const now = clock.now();
+    const claimed =
+      sql
+        .exec(
+          `INSERT INTO sched_dedup (key, state, start_id, attempt, expires_at) VALUES (?, 'claimed', ?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET state = 'claimed', start_id = excluded.start_id, attempt = excluded.attempt,
+             expires_at = excluded.expires_at WHERE sched_dedup.state != 'done'
+           RETURNING state`,
+          row.ref,
+          this.#startId,
+          row.attempt,
+          now + CLAIM_TTL_MS,
+        )
+        .toArray().length > 0;
+    if (!claimed) {
+      this.endRun(row, spec, "duplicate");
+      return false;
+    }
+    if (recordStart) this.#recordStart(row, spec, now);
+    return true;
+  }
+
+  claim(row: QueueRow, spec: RunSpec): boolean {
+    return this.#ports.transactionSync(() => this.#claimIn(row, spec));
+  }
+
+  #runBase(spec: RunSpec, now: number) {
+    return {
+      scheduleId: spec.scheduleId,
+      scheduledAt: spec.slot,
+      version: spec.version,
+      startedAt: now,
+      detail: spec.coalesced ? { coalesced: spec.coalesced } : spec.missed ? { missed: true } : null,
+    };
+  }
+
+  /** The history row (or DAG task status) of a started attempt; an idempotent upsert. */
+  #recordStart(row: QueueRow, spec: RunSpec, now: number): void {
+    if (spec.dag) {
+      this.#dags.taskStarted(spec.dag, row.attempt, now);
+      return;
+    }
+    this.#history.record(row.ref, spec.scheduleId, {
+      status: "running",
+      scheduledAt: spec.slot,
+      startedAt: now,
+      attempts: row.attempt,
+      version: spec.version,
+      detail: spec.coalesced ? { coalesced: spec.coalesced } : spec.missed ? { missed: true } : null,
+      now,
+    });
+  }
+
+  /**
+   * Ends a run inside the caller's transaction: done marker (or claim removed), queue row
+   * deleted, history, overlap bookkeeping and DAG progress.
+   * @returns outbox ids to deliver after commit
+   */
+  endRun(
+    row: QueueRow,
+    spec: RunSpec,
+    outcome: "succeeded" | "failed" | "cancelled" | "duplicate",
+    error?: unknown,
+  ): string[] {
+    const { sql, clock } = this.#ports;
+    const now = clock.now();
+    this.#queue.delete(row.id);
+    if (outcome === "succeeded") {
+      sql.exec(
+        `INSERT INTO sched_dedup (key, state, start_id, attempt, expires_at) VALUES (?, 'done', ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET state = 'done', attempt = excluded.attempt, expires_at = excluded.expires_at`,
+        row.ref,
+        this.#startId,
+        row.attempt,
+        now + this.config.dedupTtlMs,
+      );
+    } else if (outcome !== "duplicate") {
+      sql.exec("DELETE FROM sched_dedup WHERE key = ? AND state != 'done'", row.ref);
+    }
+    let outbox: string[] = [];
+    if (outcome !== "duplicate") {
+      if (spec.dag) {
+        outbox = this.#dags.taskEnded(spec.dag, outcome === "succeeded", error === undefined ? null : errorText(error));
+      } else {
+        this.#history.finish(row.ref, this.#runBase(spec, now), outcome, now, row.attempt, error);
+      }
+    }
+    if (spec.inflight && spec.origin === "schedule") this.#schedules.runEnded(spec.scheduleId, now);
+    return outbox;
+  }
+
+  async execRun(row: QueueRow, report: PassReport): Promise<void> {
+    const spec = JSON.parse(row.data ?? "{}") as RunSpec;
+    const { transactionSync, faults } = this.#ports;
+    const reg = spec.action === "handler" ? this.#registry.get(spec.handler) : undefined;
+    if (spec.action === "handler" && reg?.kind === "handler") {
+      // The common path: claim, handler and done marker in one transaction when the handler is synchronous.
+      const ctx = this.context(spec, row.ref, row.attempt);
+      try {
+        const payload = JSON.parse(spec.payload) as unknown;
+        let pending: PromiseLike<unknown> | null = null;
+        let outbox: string[] = [];
+        let duplicate = false;
+        transactionSync(() => {
+          // The start record is written only if the handler turns out async (a sync run writes its
+          // final history row once, in #endRun, with the done marker).
+          if (!this.#claimIn(row, spec, false)) {
+            duplicate = true;
+            return;
+          }
+          const result = reg.fn(payload, ctx);
+          if (isThenable(result)) {
+            pending = result;
+            this.#recordStart(row, spec, this.#ports.clock.now());
+            return;
+          }
+          faults?.beforeDone?.(row.ref);
+          outbox = this.endRun(row, spec, "succeeded");
+        });
+        if (duplicate) {
+          report.duplicates++;
+          return;
+        }
+        report.ran++;
+        if (pending) {
+          await pending;
+          transactionSync(() => {
+            faults?.beforeDone?.(row.ref);
+            outbox = this.endRun(row, spec, "succeeded");
+          });
+        }
+        report.succeeded++;
+        await this.#deliverAll(outbox, report);
+      } catch (err) {
+        if (err instanceof SimulatedCrash) throw err;
+        await this.failRun(row, spec, reg.retry, err, report);
+      }
+      return;
+    }
+    if (!this.claim(row, spec)) {
+      report.duplicates++;
+      return;
+    }
+    report.ran++;
+    const ctx = this.context(spec, row.ref, row.attempt);
+    if (spec.action === "dagStart") {
+      try {
+        const key = row.ref.length <= 128 ? row.ref : `sched:${checksum(row.ref)}`;
+        transactionSync(() => {
+          this.#dags.run(spec.handler, { key: key.replace(/[^A-Za-z0-9:._-]/g, "_") });
+          faults?.beforeDone?.(row.ref);
+          this.endRun(row, spec, "succeeded");
+        });
+        report.succeeded++;
+      } catch (err) {
+        if (err instanceof SimulatedCrash) throw err;
+        await this.failRun(row, spec, undefined, err, report);
+      }
+      return;
+    }
+    if (!reg) {
+      await this.#deadLetter(row, spec, "HANDLER_MISSING", `no handler named "${spec.handler}" in this deploy`, report);
+      return;
+    }
+    await this.#tasks.runChunk(row, spec, reg as Extract<Registered, { kind: "task" }>, ctx, report);
+  }
+
+  policy(spec: RunSpec, regRetry: RetryPolicyInput | undefined): RetryPolicy {
+    return { ...this.config.retry, ...regRetry, ...spec.retry } as RetryPolicy;
+  }
+
+  async failRun(
+    row: QueueRow,
+    spec: RunSpec,
+    regRetry: RetryPolicyInput | undefined,
+    err: unknown,
+    report: PassReport,
+  ): Promise<void> {
+    const policy = this.policy(spec, regRetry);
+    if (!(err instanceof NonRetryableError) && row.attempt < policy.maxAttempts) {
+      const { clock, sql, transactionSync } = this.#ports;
+      const delay = retryDelay(policy, row.attempt + 1, (this.#ports.random ?? Math.random)());
+      transactionSync(() => {
+        // A synchronous failure rolled back its own claim and start record: record the attempt again.
+        this.#recordStart(row, spec, clock.now());
+        this.#queue.reschedule(row.id, clock.now() + delay, row.attempt + 1);
+        sql.exec("UPDATE sched_dedup SET state = 'retry' WHERE key = ? AND state = 'claimed'", row.ref);
+        if (spec.dag) {
+          sql.exec(
+            "UPDATE sched_dag_task_runs SET status = 'queued', error = ? WHERE run_id = ? AND task_id = ?",
+            errorText(err),
+            spec.dag.runId,
+            spec.dag.taskId,
+          );
+        } else {
+          this.#history.finish(row.ref, this.#runBase(spec, clock.now()), "retrying", clock.now(), row.attempt, err);
+        }
+      });
+      report.retried++;
+      return;
+    }
+    await this.#deadLetter(
+      row,
+      spec,
+      err instanceof NonRetryableError ? "NON_RETRYABLE" : "RETRIES_EXHAUSTED",
+      err,
+      report,
+    );
+  }
+
+  async #deadLetter(row: QueueRow, spec: RunSpec, code: string, err: unknown, report: PassReport): Promise<void> {
+    const { sql, clock, transactionSync } = this.#ports;
+    let outbox: string[] = [];
+    transactionSync(() => {
+      this.#recordStart(row, spec, clock.now());
+      if (!spec.dag) {
+        sql.exec(
+          `INSERT INTO sched_dead_letters (id, schedule_id, key, handler, payload, attempts, last_error, code, spec, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          newId(),
+          spec.scheduleId,
+          row.ref,
+          spec.handler,
+          spec.payload,
+          row.attempt,
+          errorText(err),
+          code,
+          row.data ?? "{}",
+          clock.now(),
+        );
+      }
+      outbox = this.endRun(row, spec, "failed", err);
+    });
+    report.deadLettered++;
+    await this.#deliverAll(outbox, report);
+  }
+
+  // ---- wakes and deliveries -----------------------------------------------------------
+
+  async execWake(row: QueueRow, report: PassReport): Promise<void> {
+    const { clock, transactionSync, sql } = this.#ports;
+    const data = JSON.parse(row.data ?? "{}") as { owner: string; key: string; payload: unknown };
+    const fn = this.#wakeFns.get(data.owner);
+    const spec: RunSpec = {
+      origin: "replay",
+      action: "handler",
+      scheduleId: `wake:${data.owner}`,
+      scheduleKey: data.key,
+      slot: row.due_at,
+      version: 0,
+      handler: `wake:${data.owner}`,
+      payload: JSON.stringify(data.payload),
+      inflight: false,
+    };
+    const letter = (code: string, err: unknown) =>
+      transactionSync(() => {
+        sql.exec(
+          `INSERT INTO sched_dead_letters (id, schedule_id, key, handler, payload, attempts, last_error, code, spec, created_at)
+           VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          newId(),
+          row.ref,
+          spec.handler,
+          spec.payload,
+          row.attempt,
+          errorText(err),
+          code,
+          JSON.stringify({ wake: data }),
+          clock.now(),
+        );
+        this.#queue.deleteRef("wake", row.ref, row.gen);
+      });
+    if (!fn) {
+      letter("HANDLER_MISSING", `no wake handler for owner "${data.owner}"`);
+      report.deadLettered++;
+      return;
+    }
+    transactionSync(() => this.#queue.lease(row.id, clock.now() + this.config.leaseMs, this.#startId));
+    try {
+      await fn({ owner: data.owner, key: data.key, dueAt: row.due_at, payload: data.payload });
+      transactionSync(() => this.#queue.deleteRef("wake", row.ref, row.gen));
+      report.wakes++;
+    } catch (err) {
+      if (err instanceof SimulatedCrash) throw err;
+      const policy = this.config.retry;
+      if (row.attempt < policy.maxAttempts) {
+        const delay = retryDelay(policy, row.attempt + 1, (this.#ports.random ?? Math.random)());
+        sql.exec(
+          "UPDATE sched_queue SET due_at = ?, attempt = attempt + 1, lease = NULL WHERE id = ? AND gen = ?",
+          clock.now() + delay,
+          row.id,
+          row.gen,
+        );
+        report.retried++;
+      } else {
+        letter("RETRIES_EXHAUSTED", err);
+        report.deadLettered++;
+      }
+    }
+  }
+
+  async #deliverAll(ids: string[], report: PassReport): Promise<void> {
+    for (const id of ids) {
+      this.#ports.faults?.afterOutboxPersist?.(id);
+      await this.deliver(id, report);
+    }
+  }
+
+  async deliver(id: string, report: PassReport): Promise<void> {
+    const { transactionSync } = this.#ports;
+    const ob = this.#dags.outbox(id);
+    if (!ob || ob.state === "delivered") {
+      transactionSync(() => this.#queue.deleteRef("outbox", id));
+      return;
+    }
+    const version = ob.to_version === "latest" ? ("latest" as const) : Number(ob.to_version);
+    const key = id.length <= 128 ? id : `trigger:${checksum(id)}`;
+    try {
+      if (ob.target !== null) {
+        const sink = this.#ports.triggerSink;
+        if (!sink) throw new Error("no TriggerSink port");
+        await sink.send({ target: ob.target, dag: ob.to_dag, version, key });
+        transactionSync(() => this.#dags.delivered(id));
+      } else {
+        transactionSync(() => {
+          this.#dags.run(ob.to_dag, { key, version });
+          this.#dags.delivered(id);
+        });
+      }
+      report.deliveries++;
+    } catch (err) {
+      if (err instanceof SimulatedCrash) throw err;
+      transactionSync(() => this.#dags.deliveryFailed(id, errorText(err)));
+    }
+  }
+}
