@@ -152,7 +152,10 @@ export function openSqlite(filename = ":memory:"): NodeSqlite {
     },
   };
 
-  const transactionSync: TransactionSync = <T>(fn: () => T): T => db.transaction(fn)();
+  // One wrapper for every call (better-sqlite3 builds a wrapper per db.transaction(); reusing it
+  // keeps hot paths cheap). Nested calls become savepoints, as nested transactionSync in a DO.
+  const runInTransaction = db.transaction((fn: () => unknown) => fn());
+  const transactionSync: TransactionSync = <T>(fn: () => T): T => runInTransaction(fn) as T;
 
   return { sql, transactionSync, db, close: () => db.close() };
 }
