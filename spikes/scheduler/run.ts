@@ -229,7 +229,10 @@ function passRig(total: number): PassRig {
 /** Alternates passes on both sizes (so machine load hits both alike) and returns median ms. */
 async function passCost(small: number, big: number): Promise<Record<"small" | "big", { ours: number; naive: number }>> {
   const rigs = { small: passRig(small), big: passRig(big) };
-  const samples = { small: { ours: [] as number[], naive: [] as number[] }, big: { ours: [] as number[], naive: [] as number[] } };
+  const samples = {
+    small: { ours: [] as number[], naive: [] as number[] },
+    big: { ours: [] as number[], naive: [] as number[] },
+  };
   const reps = quick ? 10 : 30;
   for (let rep = 1; rep <= reps; rep++) {
     for (const size of ["small", "big"] as const) {

@@ -52,7 +52,7 @@ export const SchedulerConfigSchema = z.strictObject({
     .max(90 * DAY)
     .default(7 * DAY),
   /** History rows kept per schedule. */
-  historyPerSchedule: z.number().int().min(10).max(1_000).default(1_000),
+  historyPerSchedule: z.number().int().min(100).max(1_000).default(1_000),
   /** Default lateness that still counts as on time. */
   graceMs: z.number().int().min(0).max(HOUR).default(MINUTE),
   /** A leased row (a run in progress) becomes due again after this long if its instance died. */

@@ -19,6 +19,8 @@ export type SchedulerCode =
   | "DAG_CYCLE"
   | "HANDLER_EXISTS"
   | "HANDLER_MISSING"
+  | "RETRIES_EXHAUSTED"
+  | "NON_RETRYABLE"
   | "CONFIG_INVALID";
 
 /**

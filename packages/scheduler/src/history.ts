@@ -64,14 +64,17 @@ export class History {
     );
   }
 
-  /** Keeps the newest `historyPerSchedule` records of a schedule (called every few runs, amortized). */
+  /**
+   * Keeps the newest `historyPerSchedule` − 50 records of a schedule. Called every 50 runs, so a
+   * schedule never holds more than `historyPerSchedule` run records (amortized O(1) per run).
+   */
   trim(scheduleId: string): void {
     this.#sql.exec(
       `DELETE FROM sched_runs WHERE schedule_id = ? AND seq < (
          SELECT seq FROM sched_runs WHERE schedule_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
       scheduleId,
       scheduleId,
-      this.#cap - 1,
+      Math.max(0, this.#cap - 51),
     );
   }
 

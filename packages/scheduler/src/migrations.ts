@@ -42,6 +42,7 @@ CREATE TABLE sched_schedules (
   run_count INTEGER NOT NULL DEFAULT 0,
   inflight INTEGER NOT NULL DEFAULT 0,
   buffered_at INTEGER,
+  hist_n INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 ) STRICT;

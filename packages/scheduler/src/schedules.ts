@@ -377,7 +377,6 @@ export class Schedules {
       const id = this.#queue.put("run", ref, r.slot, data);
       if (id !== null) ids.push({ id, due_at: r.slot, kind: "run", ref, attempt: 1, lease: null, gen: 0, data });
     }
-    if (Math.floor((row.run_count + ids.length) / 50) > Math.floor(row.run_count / 50)) this.#history.trim(row.id);
     this.#sql.exec(
       `UPDATE sched_schedules SET next_run_at = ?, status = ?, inflight = inflight + ?, buffered_at = ?,
          last_run_at = coalesce(?, last_run_at), run_count = run_count + ?, updated_at = ? WHERE id = ?`,
@@ -423,11 +422,14 @@ export class Schedules {
    */
   runEnded(scheduleId: string, now: number): number | null {
     const left = this.#sql
-      .exec<{ inflight: number; buffered_at: number | null; status: string }>(
-        "UPDATE sched_schedules SET inflight = max(0, inflight - 1) WHERE id = ? RETURNING inflight, buffered_at, status",
+      .exec<{ inflight: number; buffered_at: number | null; status: string; hist_n: number }>(
+        `UPDATE sched_schedules SET inflight = max(0, inflight - 1), hist_n = hist_n + 1 WHERE id = ?
+         RETURNING inflight, buffered_at, status, hist_n`,
         scheduleId,
       )
       .toArray()[0];
+    // Every 50 finished runs the history is trimmed, so it never holds more than the cap.
+    if (left && left.hist_n % 50 === 0) this.#history.trim(scheduleId);
     if (!left || left.inflight > 0 || left.buffered_at === null || left.status !== "active") return null;
     const row = this.#sql.exec<ScheduleRow>("SELECT * FROM sched_schedules WHERE id = ?", scheduleId).one();
     const buffered = left.buffered_at;
