@@ -114,6 +114,16 @@ describe("fixture DO: tasks, eviction and wakes", () => {
     expect(s.alarm).toBe(s.earliest);
   });
 
+  it("a handler that schedules a follow-up (nested transaction) chains through passes", async () => {
+    const stub = scheds.getByName(uniqueTenant("chain"));
+    await stub.schedule({ key: "c", handler: "test.chain", payload: { left: 3 }, when: { delayMs: 0 } });
+    for (let i = 0; i < 10 && (await stub.scheduleCount()) < 4; i++) await stub.pass();
+    expect(await stub.scheduleCount()).toBe(4);
+    const s = await stub.state();
+    expect(s.earliest).toBeNull();
+    expect(s.alarm).toBeNull();
+  });
+
   it("a bad payload over RPC is refused with its code and persists nothing", async () => {
     const stub = scheds.getByName(uniqueTenant("badrpc"));
     await expect(

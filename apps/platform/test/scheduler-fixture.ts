@@ -68,6 +68,16 @@ export class TestSchedulerDO extends DOBase<Env> {
       },
       { maxStepsPerChunk: 10 },
     );
+    // A synchronous handler that schedules a follow-up: a nested transactionSync in a real DO.
+    cap.scheduler.handler("test.chain", z.object({ left: z.number().int().min(0) }), (p, ctx) => {
+      if (p.left === 0) return;
+      cap.scheduler.schedule({
+        key: `${ctx.key}-${p.left}`,
+        handler: "test.chain",
+        payload: { left: p.left - 1 },
+        when: { delayMs: 0 },
+      });
+    });
     cap.scheduler.handler("test.fail", z.unknown(), () => {
       throw new Error("always fails");
     });
@@ -101,6 +111,13 @@ export class TestSchedulerDO extends DOBase<Env> {
   async defineDag(d: DagInput): Promise<number> {
     await this.ready();
     return this.#scheduler.defineDag(d).version;
+  }
+
+  async scheduleCount(): Promise<number> {
+    await this.ready();
+    return this.ports.sql
+      .exec<{ n: number }>("SELECT count(*) AS n FROM sched_schedules WHERE status = 'completed'")
+      .one().n;
   }
 
   async state(): Promise<{
