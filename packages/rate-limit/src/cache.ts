@@ -4,24 +4,41 @@
  * @module
  */
 
-/** An LRU map with a fixed capacity (a JS `Map` keeps insertion order; a hit re-inserts). */
+interface Slot<V> {
+  value: V;
+  /** The insertion counter when the slot was last (re)inserted. */
+  at: number;
+}
+
+/**
+ * An LRU map with a fixed capacity, built on a JS `Map`'s insertion order. A hit re-inserts the
+ * entry only when it sits in the older half of that order: moving every hit (delete + set on a
+ * 10,000-entry Map) cost a quarter of a decision's time in the spike, while this keeps the
+ * guarantee that matters: an entry used within the last `capacity / 2` insertions is never the
+ * one evicted.
+ */
 export class LruCache<K, V> {
-  readonly #map = new Map<K, V>();
+  readonly #map = new Map<K, Slot<V>>();
   readonly #capacity: number;
+  readonly #half: number;
+  #counter = 0;
   #evictions = 0;
 
   constructor(capacity: number) {
     this.#capacity = Math.max(1, capacity);
+    this.#half = Math.max(1, Math.floor(this.#capacity / 2));
   }
 
-  /** The value, marked most recently used. */
+  /** The value, marked recently used. */
   get(key: K): V | undefined {
-    const value = this.#map.get(key);
-    if (value !== undefined) {
+    const slot = this.#map.get(key);
+    if (slot === undefined) return undefined;
+    if (this.#counter - slot.at >= this.#half) {
       this.#map.delete(key);
-      this.#map.set(key, value);
+      slot.at = this.#counter++;
+      this.#map.set(key, slot);
     }
-    return value;
+    return slot.value;
   }
 
   /** Stores a value, evicting the least recently used entry when full. */
@@ -34,7 +51,7 @@ export class LruCache<K, V> {
         this.#evictions++;
       }
     }
-    this.#map.set(key, value);
+    this.#map.set(key, { value, at: this.#counter++ });
   }
 
   /** Drops one entry (it will be reloaded on next use). */

@@ -28,8 +28,10 @@ export const RATE_LIMIT_OWNER = "rate-limit";
 export const SWEEP_WAKE_KEY = "sweep";
 /** How often idle keys are swept. */
 export const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
-/** Rows one sweep pass deletes at most; a full pass asks to run again in a minute. */
-export const SWEEP_BATCH = 500;
+/** Rows of `rl_state` one sweep pass reads (in key order); a full page asks to run again soon. */
+export const SWEEP_PAGE = 5_000;
+/** Delay before the next pass when the table has more pages. */
+export const SWEEP_CONTINUE_MS = 10_000;
 /** Most checks in one `limitBatch`. */
 export const MAX_BATCH = 100;
 
@@ -114,7 +116,10 @@ export interface RateLimiter {
   /** @throws {PLAN_NOT_FOUND} {PLAN_READ_ONLY} {PLAN_IN_USE} */
   deletePlan(name: string): void;
   listPlans(): PlanInfo[];
-  /** Deletes idle rows (equal to "full") and expired overrides; no decision changes. */
+  /**
+   * One pass of the idle-key sweep: reads the next page of `rl_state` (key order), deletes the
+   * rows equal to "full" and expired overrides; no decision changes.
+   */
   sweep(): SweepReport;
   /** Called by the capability when the sweep wake-up is due: sweeps and re-arms. */
   onSweepWake(): SweepReport;
@@ -147,6 +152,7 @@ class SqliteRateLimiter implements RateLimiter {
   #started = false;
   #loads = 0;
   #nextInlineSweep = 0;
+  #sweepFrom: [string, string] = ["", ""];
 
   constructor(ports: RateLimiterPorts, config: RateLimitConfig) {
     this.#ports = ports;
@@ -413,7 +419,10 @@ class SqliteRateLimiter implements RateLimiter {
   sweep(): SweepReport {
     this.start();
     const now = this.#ports.clock.now();
-    const candidates = this.#store.idleRows(now, SWEEP_BATCH);
+    const [afterKey, afterLimit] = this.#sweepFrom;
+    const page = this.#store.scanIdle(afterKey, afterLimit, now, SWEEP_PAGE);
+    this.#sweepFrom = page.next ?? ["", ""];
+    const candidates = page.rows;
     const records = new Map<string, KeyRecord>();
     const deletions: { key: string; limit: string; log: boolean }[] = [];
     const refresh: StateRow[] = [];
@@ -439,21 +448,25 @@ class SqliteRateLimiter implements RateLimiter {
     this.#ports.transactionSync(() => {
       for (const d of deletions) this.#store.deleteKey(d.key, d.limit);
       this.#store.writeStates(refresh);
-      overrides = this.#store.deleteExpiredOverrides(now, SWEEP_BATCH);
+      overrides = this.#store.deleteExpiredOverrides(now, SWEEP_PAGE);
     });
     for (const key of records.keys()) this.#cache.delete(key);
     for (const key of overrides) this.#cache.delete(key);
     return {
       deleted: deletions.length,
       overrides: overrides.length,
-      more: candidates.length === SWEEP_BATCH || overrides.length === SWEEP_BATCH,
+      more: page.next !== null || overrides.length === SWEEP_PAGE,
     };
   }
 
   onSweepWake(): SweepReport {
     const report = this.sweep();
     const now = this.#ports.clock.now();
-    this.#ports.wake?.set(RATE_LIMIT_OWNER, SWEEP_WAKE_KEY, now + (report.more ? 60_000 : SWEEP_INTERVAL_MS));
+    this.#ports.wake?.set(
+      RATE_LIMIT_OWNER,
+      SWEEP_WAKE_KEY,
+      now + (report.more ? SWEEP_CONTINUE_MS : SWEEP_INTERVAL_MS),
+    );
     return report;
   }
 

@@ -5,9 +5,12 @@
 import type { MigrationSet } from "@durable/core";
 
 /**
- * - `rl_state`: one row per key and limit; `a`, `b` and `updated_at` hold any algorithm's state
- *   (see `StoredState`); `idle_at` is when the row will equal "full" under the limit that
- *   wrote it, so the sweep finds idle rows through an index instead of a scan.
+ * - `rl_state`: one row per key and limit, clustered by (key, limit_name); `a`, `b` and
+ *   `updated_at` hold any algorithm's state (see `StoredState`); `idle_at` is when the row will
+ *   equal "full" under the limit that wrote it. It is deliberately not indexed: an index on a
+ *   value every admitted decision changes made each write touch a random index page too, and
+ *   cost 2.7× the write throughput (spikes/rate-limit/README.md). The sweep pages through the
+ *   table by primary key instead.
  * - `rl_log`: one row per admitted request of a sliding-log limit.
  * - `rl_plans`: plans; `source` = `config` (read-only, refreshed on start) or `runtime`.
  * - `rl_overrides`: a key's plan or inline limits, with an optional expiry.
@@ -30,7 +33,6 @@ CREATE TABLE rl_state (
   idle_at REAL NOT NULL,
   PRIMARY KEY (key, limit_name)
 ) WITHOUT ROWID, STRICT;
-CREATE INDEX rl_state_idle ON rl_state (idle_at);
 CREATE TABLE rl_log (
   key TEXT NOT NULL,
   limit_name TEXT NOT NULL,

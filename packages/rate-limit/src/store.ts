@@ -160,20 +160,44 @@ export class RateLimitStore {
     this.#sql.exec("DELETE FROM rl_log WHERE key = ? AND limit_name = ?", key, limit);
   }
 
-  /** Rows of `rl_state` idle by `now`, oldest first. */
-  idleRows(now: number, max: number): { key: string; limit: string; state: StoredState }[] {
-    return this.#sql
-      .exec<{ key: string; limit_name: string; algo: string; a: number; b: number; updated_at: number }>(
-        "SELECT key, limit_name, algo, a, b, updated_at FROM rl_state WHERE idle_at <= ? ORDER BY idle_at LIMIT ?",
-        now,
-        max,
+  /**
+   * One page of `rl_state` in primary-key order after `(afterKey, afterLimit)`, keeping only
+   * rows idle by `now`. Returns the position to continue from (null at the end of the table).
+   */
+  scanIdle(
+    afterKey: string,
+    afterLimit: string,
+    now: number,
+    pageSize: number,
+  ): { rows: { key: string; limit: string; state: StoredState }[]; next: [string, string] | null } {
+    const page = this.#sql
+      .exec<{
+        key: string;
+        limit_name: string;
+        algo: string;
+        a: number;
+        b: number;
+        updated_at: number;
+        idle_at: number;
+      }>(
+        `SELECT key, limit_name, algo, a, b, updated_at, idle_at FROM rl_state
+WHERE (key, limit_name) > (?, ?) ORDER BY key, limit_name LIMIT ?`,
+        afterKey,
+        afterLimit,
+        pageSize,
       )
-      .toArray()
-      .map((r) => ({
-        key: r.key,
-        limit: r.limit_name,
-        state: { algo: r.algo as Algorithm, a: r.a, b: r.b, at: r.updated_at },
-      }));
+      .toArray();
+    const last = page[page.length - 1];
+    return {
+      rows: page
+        .filter((r) => r.idle_at <= now)
+        .map((r) => ({
+          key: r.key,
+          limit: r.limit_name,
+          state: { algo: r.algo as Algorithm, a: r.a, b: r.b, at: r.updated_at },
+        })),
+      next: page.length === pageSize && last ? [last.key, last.limit_name] : null,
+    };
   }
 
   /** Every stored plan. */
