@@ -141,6 +141,8 @@ export function rateLimit(options: RateLimitOptions): {
     const now = Date.now();
     if (!decided.success) return rateLimitedResponse(decided, decided.plan, now);
     const response = await next(request);
+    // A handler that reports a limit of its own (e.g. a check route) keeps its headers.
+    if (response.headers.has("RateLimit")) return response;
     return withHeaders(response, rateLimitHeaders(decided, decided.plan, now));
   };
 
