@@ -15,6 +15,10 @@ export class TenantDO extends DOBase<Env> {
     this.use(metaCapability(this.ports));
     // The tenant's own limiter (for its users' keys); SCHEDULER SEAM: pass the scheduler's `wake`.
     const { sql, transactionSync, clock } = this.ports;
-    this.use(rateLimitCapability(createRateLimiter({ sql, transactionSync, clock }, { plans: [TENANT_DEFAULT_PLAN], defaultPlan: "default" })));
+    this.use(
+      rateLimitCapability(
+        createRateLimiter({ sql, transactionSync, clock }, { plans: [TENANT_DEFAULT_PLAN], defaultPlan: "default" }),
+      ),
+    );
   }
 }

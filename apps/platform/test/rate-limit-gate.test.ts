@@ -42,7 +42,11 @@ describe("the gate", () => {
     // One token refills in 6 s; only the test's own run time has passed since the first request.
     expect(retryAfterMs).toBeGreaterThan(3000);
     expect(retryAfterMs).toBeLessThanOrEqual(6000);
-    expect(body.error).toMatchObject({ code: "RATE_LIMITED", policy: "minute", retryAfter: Math.ceil(retryAfterMs / 1000) });
+    expect(body.error).toMatchObject({
+      code: "RATE_LIMITED",
+      policy: "minute",
+      retryAfter: Math.ceil(retryAfterMs / 1000),
+    });
     expect(res.headers.get("Retry-After")).toBe(String(Math.ceil(retryAfterMs / 1000)));
     expect(res.headers.get("X-RateLimit-Remaining")).toBe("0");
     expect(res.headers.get("X-RateLimit-Limit")).toBe("10");
