@@ -38,7 +38,7 @@ describe("the gate", () => {
     const res = await gated(tenant, token);
     expect(res.status).toBe(429);
     const body = await jsonOf(res);
-    const retryAfterMs = body.error.retryAfterMs as number;
+    const retryAfterMs = (body.error as unknown as { retryAfterMs: number }).retryAfterMs;
     // One token refills in 6 s; only the test's own run time has passed since the first request.
     expect(retryAfterMs).toBeGreaterThan(3000);
     expect(retryAfterMs).toBeLessThanOrEqual(6000);

@@ -54,7 +54,7 @@ describe("tenant rate-limit routes", () => {
     expect(third).toMatchObject({ success: false, policy: "hour" });
     const policies = third.policies as { policy: string; remaining: number; success: boolean }[];
     expect(policies.find((p) => p.policy === "second")).toMatchObject({ success: true });
-    const peek = (await jsonOf(await send("GET", "/keys/vip?limit=second"))) as { remaining: number };
+    const peek = (await jsonOf(await send("GET", "/keys/vip?limit=second"))) as unknown as { remaining: number };
     expect(peek.remaining).toBe((policies.find((p) => p.policy === "second") as { remaining: number }).remaining);
 
     const inUse = await send("DELETE", "/plans/gold");
