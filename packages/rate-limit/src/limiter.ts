@@ -177,8 +177,9 @@ class SqliteRateLimiter implements RateLimiter {
     this.start();
     const now = this.#ports.clock.now();
     if (this.#ports.wake === undefined && now >= this.#nextInlineSweep) {
+      // No scheduler: sweep here, one page at a time, hourly once the table has been covered.
       this.#nextInlineSweep = now + SWEEP_INTERVAL_MS;
-      this.sweep();
+      if (this.sweep().more) this.#nextInlineSweep = now + SWEEP_CONTINUE_MS;
     }
     return now;
   }

@@ -260,4 +260,22 @@ describe("sweep", () => {
     limiter.limit("other");
     expect(db.sql.exec("SELECT count(*) AS n FROM rl_state WHERE key = 'k'").one()).toEqual({ n: 0 });
   });
+
+  it("pages through a table larger than one pass and reaches every idle row", () => {
+    const wake = new RecordingWake();
+    const { limiter, clock, db } = setup(
+      { plans: [{ name: "p", limits: [{ name: "m", capacity: 5, refillPerSecond: 5 }] }], defaultPlan: "p" },
+      { wake },
+    );
+    for (let b = 0; b < 120; b++)
+      limiter.limitBatch(Array.from({ length: 100 }, (_, i) => ({ key: `k${b * 100 + i}` })));
+    expect(db.sql.exec("SELECT count(*) AS n FROM rl_state").one()).toEqual({ n: 12_000 });
+    clock.advance(10_000);
+    const first = limiter.onSweepWake();
+    expect(first).toMatchObject({ deleted: 5_000, more: true });
+    expect(wake.pending.get("rate-limit/sweep")).toBe(clock.now() + 10_000);
+    limiter.sweep();
+    expect(limiter.sweep()).toMatchObject({ deleted: 2_000, more: false });
+    expect(db.sql.exec("SELECT count(*) AS n FROM rl_state").one()).toEqual({ n: 0 });
+  });
 });
