@@ -45,7 +45,7 @@ export function checkCost(cost: unknown, path = "cost"): number {
   if (typeof cost !== "number" || !Number.isSafeInteger(cost) || cost <= 0) {
     throw rlError(
       "INVALID_COST",
-      `${path}: must be a positive safe integer, got ${JSON.stringify(cost) ?? String(cost)}`,
+      `${path}: must be a positive safe integer, got ${typeof cost === "number" ? String(cost) : (JSON.stringify(cost) ?? typeof cost)}`,
     );
   }
   return cost;
