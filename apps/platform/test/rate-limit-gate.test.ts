@@ -144,3 +144,19 @@ describe("the gate", () => {
     expect(res.headers.get("RateLimit")).toBeNull();
   });
 });
+
+describe("gate configuration", () => {
+  it("defaults to the issue's plans when PLANS is unset", async () => {
+    const { DEFAULT_PLANS, gatePlans, gateShards } = await import("../src/rate-limit-gate.ts");
+    expect(gatePlans(undefined)).toBe(DEFAULT_PLANS);
+    const minute = (n: number) => ({ name: "minute", algorithm: "tokenBucket", capacity: n, refillPerSecond: n / 60 });
+    const day = (n: number) => ({ name: "day", algorithm: "slidingWindow", limit: n, windowMs: 86_400_000 });
+    expect(DEFAULT_PLANS).toEqual([
+      { name: "free", limits: [minute(60), day(10_000)] },
+      { name: "pro", limits: [minute(300), day(100_000)] },
+      { name: "enterprise", limits: [minute(1_000), day(500_000)] },
+    ]);
+    expect(gateShards(undefined)).toBe(16);
+    expect(gateShards("1024")).toBe(1024);
+  });
+});

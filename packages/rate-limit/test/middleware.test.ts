@@ -138,6 +138,15 @@ describe("middleware", () => {
     expect((await rl2.middleware(new Request("https://x/"), ok)).status).toBe(400);
   });
 
+  it("keeps the rate-limit headers a handler set itself", async () => {
+    const { namespace } = fakeNamespace(new ManualClock(T0));
+    const rl = rateLimit({ namespace, key: () => "k" });
+    const own = async () => new Response("x", { headers: { RateLimit: '"own";r=1;t=1', "X-RateLimit-Limit": "7" } });
+    const res = await rl.middleware(new Request("https://x/"), own);
+    expect(res.headers.get("RateLimit")).toBe('"own";r=1;t=1');
+    expect(res.headers.get("X-RateLimit-Limit")).toBe("7");
+  });
+
   it("a cost function spends that many units", async () => {
     const { namespace } = fakeNamespace(new ManualClock(T0));
     const rl = rateLimit({ namespace, key: () => "k", cost: () => 3 });
