@@ -4,10 +4,10 @@
  * @module
  */
 import { type Capability, json, parseOrThrow, type Route, type WakeEvent } from "@durable/core";
+import { type CheckOptions, RATE_LIMIT_OWNER, type RateLimiter, SWEEP_WAKE_KEY } from "./api.ts";
 import { rlError } from "./errors.ts";
 import { rateLimitHeaders } from "./headers.ts";
 import { checkCost } from "./input.ts";
-import { type CheckOptions, RATE_LIMIT_OWNER, type RateLimiter, SWEEP_WAKE_KEY } from "./limiter.ts";
 import { type LimiterReply, replyOf } from "./middleware.ts";
 import { RATE_LIMIT_MIGRATIONS } from "./migrations.ts";
 import { OverrideBodySchema, PlanBodySchema } from "./schemas.ts";

@@ -25,15 +25,9 @@ export {
   tokenBucket,
   type WindowConfig,
 } from "./algorithms/index.ts";
-export { LruCache } from "./cache.ts";
-export { type RateLimitCapability, rateLimitCapability } from "./capability.ts";
-export { type RateLimitCode, rlError } from "./errors.ts";
-export { policyOf, rateLimitedBody, rateLimitedResponse, rateLimitHeaders, retryAfterSeconds } from "./headers.ts";
-export { assertKey, checkCost, hashKey, MAX_KEY_BYTES } from "./input.ts";
 export {
   type BatchCheck,
   type CheckOptions,
-  createRateLimiter,
   INLINE_PLAN_NAME,
   MAX_BATCH,
   type OverrideOptions,
@@ -44,7 +38,13 @@ export {
   SWEEP_INTERVAL_MS,
   SWEEP_WAKE_KEY,
   type SweepReport,
-} from "./limiter.ts";
+} from "./api.ts";
+export { LruCache } from "./cache.ts";
+export { type RateLimitCapability, rateLimitCapability } from "./capability.ts";
+export { type RateLimitCode, rlError } from "./errors.ts";
+export { policyOf, rateLimitedBody, rateLimitedResponse, rateLimitHeaders, retryAfterSeconds } from "./headers.ts";
+export { assertKey, checkCost, hashKey, MAX_KEY_BYTES } from "./input.ts";
+export { createRateLimiter } from "./limiter.ts";
 export {
   type LimiterReply,
   MAX_SHARDS,

@@ -5,9 +5,9 @@
  * @module
  */
 import { errorResponse, fnv1a32, PlatformError } from "@durable/core";
+import type { CheckOptions } from "./api.ts";
 import { rlError } from "./errors.ts";
 import { rateLimitedResponse, rateLimitHeaders, withHeaders } from "./headers.ts";
-import type { CheckOptions } from "./limiter.ts";
 import type { RateLimitResult } from "./result.ts";
 import type { Plan } from "./schemas.ts";
 

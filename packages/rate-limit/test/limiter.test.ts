@@ -164,6 +164,19 @@ describe("limitBatch()", () => {
     expect(checks.map(({ key, ...o }) => seq.limiter.limit(key, o))).toEqual(results);
   });
 
+  it("a sliding-log key checked several times in one batch: one log row per admission, one state row", () => {
+    const { limiter, counter, db, clock } = setup();
+    limiter.setOverride("log", { plan: "log" });
+    const w = counter.written();
+    const results = limiter.limitBatch(Array.from({ length: 5 }, () => ({ key: "log" })));
+    expect(results.map((r) => r.success)).toEqual([true, true, true, false, false]);
+    // 3 log rows + 1 state row.
+    expect(counter.written() - w).toBe(4);
+    clock.advance(10_000);
+    expect(limiter.limitBatch([{ key: "log" }, { key: "log" }]).map((r) => r.remaining)).toEqual([2, 1]);
+    expect(db.sql.exec("SELECT count(*) AS n FROM rl_log WHERE key = 'log'").one()).toEqual({ n: 2 });
+  });
+
   it("101 checks → BATCH_TOO_LARGE and none decided", () => {
     const { limiter, counter } = setup();
     const w = counter.written();
