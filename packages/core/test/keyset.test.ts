@@ -85,7 +85,9 @@ describe("keyset paging (fast-check)", () => {
         (keys, sorts, direction, bySort, pageSize) => {
           const h = openSqlite();
           h.sql.exec("CREATE TABLE t (a INTEGER NOT NULL, b INTEGER NOT NULL, v INTEGER, PRIMARY KEY (a, b)) STRICT");
-          keys.forEach(([a, b], i) => h.sql.exec("INSERT INTO t VALUES (?, ?, ?)", a, b, sorts[i] ?? null));
+          keys.forEach(([a, b], i) => {
+            h.sql.exec("INSERT INTO t VALUES (?, ?, ?)", a, b, sorts[i] ?? null);
+          });
           const spec: KeysetSpec = { ...(bySort ? { sort: '"v"' } : {}), direction, keys: ['"a"', '"b"'] };
           // New rows get a ≥ 100, so they sort after (asc) or before (desc) by key; either way
           // rows present from the start must each appear exactly once.
