@@ -1,0 +1,22 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+/**
+ * workerd tests of the platform: real DO SQLite, alarms, R2 and RPC. The entry is
+ * test/worker.ts (the real Worker plus fixture DOs); bindings come from the root wrangler.toml,
+ * with the fixtures and a test secret added here so a fresh clone needs no .dev.vars.
+ */
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      main: "./test/worker.ts",
+      wrangler: { configPath: "../../wrangler.toml" },
+      remoteBindings: false,
+      miniflare: {
+        bindings: { AUTH_SECRET: "test-secret-0123456789" },
+        durableObjects: { PROBE: { className: "TestProbeDO", useSQLite: true } },
+      },
+    }),
+  ],
+  test: { name: "platform", include: ["test/**/*.test.ts"], testTimeout: 30_000, silent: "passed-only" },
+});

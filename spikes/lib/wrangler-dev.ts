@@ -1,0 +1,91 @@
+/**
+ * Starts the platform under `wrangler dev` on 127.0.0.1 (a free port, its own state folder,
+ * a spike-only secret) for spikes that measure over HTTP, and stops it by process group.
+ * @module
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { OFFLINE_ENV } from "../../scripts/env.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The secret every spike's wrangler dev uses (spike tokens are signed with it). */
+export const SPIKE_SECRET = "spike-secret-0123456789abcdef";
+
+/** A running wrangler dev. */
+export interface DevServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+function stopGroup(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.pid === undefined) return resolve();
+    child.once("exit", () => resolve());
+    process.kill(-child.pid, "SIGTERM");
+    setTimeout(() => {
+      if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    }, 5000).unref();
+  });
+}
+
+/**
+ * Starts wrangler dev and waits until `/health` answers.
+ * @param vars extra `--var` values (e.g. `{ PLANS: "..." }`)
+ */
+export async function startDev(vars: Record<string, string> = {}): Promise<DevServer> {
+  const port = await freePort();
+  const state = mkdtempSync(join(tmpdir(), "spike-wrangler-"));
+  const args = ["dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(port)];
+  args.push("--inspector-port", String(await freePort()), "--persist-to", state, "--log-level", "error");
+  for (const [key, value] of Object.entries({ AUTH_SECRET: SPIKE_SECRET, ...vars }))
+    args.push("--var", `${key}:${value}`);
+  const child = spawn(join(root, "node_modules/.bin/wrangler"), args, {
+    cwd: root,
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...OFFLINE_ENV },
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited: ${stderr}`);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await stopGroup(child);
+      throw new Error(`wrangler dev did not answer within 60 s: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    stop: async () => {
+      await stopGroup(child);
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
