@@ -14,7 +14,10 @@ export default defineConfig({
       remoteBindings: false,
       miniflare: {
         bindings: { AUTH_SECRET: "test-secret-0123456789" },
-        durableObjects: { PROBE: { className: "TestProbeDO", useSQLite: true } },
+        durableObjects: {
+          PROBE: { className: "TestProbeDO", useSQLite: true },
+          TABLES_PROBE: { className: "TestTablesDO", useSQLite: true },
+        },
       },
     }),
   ],

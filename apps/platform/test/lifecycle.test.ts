@@ -49,7 +49,7 @@ describe("restart", () => {
     const before = await runInDurableObject(stub, (_instance, state) =>
       state.storage.sql.exec("SELECT owner, version, applied_at FROM core_migrations ORDER BY owner").toArray(),
     );
-    expect(before.map((r) => r.owner)).toEqual(["meta", "platform"]);
+    expect(before.map((r) => r.owner)).toEqual(["meta", "platform", "tables"]);
     await abortAllDurableObjects();
     const after = await call(`/v1/tenants/${tenant}/meta/k`, { token });
     expect((await jsonOf(after)).value).toBe(42);

@@ -8,6 +8,7 @@ import { metaCapability } from "../src/capabilities/meta.ts";
 import { DOBase, type DOPorts } from "../src/index.ts";
 
 export { default, TenantDO } from "../src/index.ts";
+export { TestTablesDO } from "./tables-fixture.ts";
 
 function probeCapability({ sql, alarm, clock }: DOPorts): Capability {
   return {

@@ -48,8 +48,8 @@ function pageAll(
   pageSize: number,
   sql: ReturnType<typeof openSqlite>["sql"],
   between: (page: number) => void,
-): number[][] {
-  const seen: number[][] = [];
+): [number, number][][] {
+  const seen: [number, number][][] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 10_000; page++) {
     const after = cursor
@@ -62,7 +62,7 @@ function pageAll(
         pageSize,
       )
       .toArray();
-    seen.push(rows.map((r) => [r.a as number, r.b as number]));
+    seen.push(rows.map((r): [number, number] => [r.a as number, r.b as number]));
     if (rows.length < pageSize) return seen;
     cursor = encodeCursor("scope", keysetPositionOf(rows[rows.length - 1] as SqlRow, sortName, ["a", "b"]));
     between(page);

@@ -22,7 +22,8 @@ export interface TablesPorts {
 /** A table as clients read it (defaults in client form: booleans, parsed json, base64 blobs). */
 export interface TableInfo {
   name: string;
-  columns: { name: string; type: string; nullable: boolean; default?: unknown }[];
+  /** `default` is JSON (concrete, so that the type survives Workers RPC typing). */
+  columns: { name: string; type: string; nullable: boolean; default?: string | number | boolean | null | object }[];
   primaryKey: string[];
   indexes: { name: string; columns: string[]; unique: boolean }[];
   version: number;
@@ -43,7 +44,7 @@ export function tableInfo(def: TableDef): TableInfo {
         name: c.name,
         type: c.type,
         nullable: c.nullable,
-        default: value instanceof Uint8Array ? toBase64(value) : value,
+        default: value instanceof Uint8Array ? toBase64(value) : (value as string | number | boolean | null | object),
       };
     }),
     primaryKey: [...def.primaryKey],
