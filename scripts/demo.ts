@@ -3,13 +3,15 @@
  * package `vega-datasets` into tenant `demo` through the HTTP API, runs a few queries and prints
  * them with the source that answered and its age, then the curl commands of one query.
  * Idempotent: the table is created once and rows are upserted by id, so a second run leaves the
- * same state. Env: `DEMO_URL` (default http://127.0.0.1:8787), `AUTH_SECRET` as for `npm run token`.
+ * same state. `npm run demo -- --url <base>` targets another address (default http://127.0.0.1:8787);
+ * the token is signed with the local secret, as `npm run token` does.
  */
 import { claimsFor, signToken } from "../apps/platform/src/auth.ts";
 import { FLIGHTS_TABLE, loadFlights } from "../spikes/tables/flights.ts";
 import { localSecret } from "./token.ts";
 
-const base = (process.env.DEMO_URL ?? "http://127.0.0.1:8787").replace(/\/$/, "");
+const urlArg = process.argv.indexOf("--url");
+const base = (urlArg > 0 ? (process.argv[urlArg + 1] ?? "") : "http://127.0.0.1:8787").replace(/\/$/, "");
 const tenant = "demo";
 const started = performance.now();
 const token = await signToken(localSecret(), claimsFor(tenant, "tenant", 3600));
