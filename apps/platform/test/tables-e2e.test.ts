@@ -4,7 +4,8 @@
  * order, values intact). The observer seam end to end: through DOBase's fan-out, a capability's
  * `onRowsWritten` sees each write once; when it throws the request gets 500 INTERNAL with a
  * request id, nothing is stored (neither the rows nor the observer's own writes), and the next
- * write works. Later packages extend this file (CDC, pre-agg, router, estimator, checkpoint).
+ * write works. A registered table user makes DELETE answer 409 TABLE_IN_USE until `force=true`.
+ * Later packages extend this file (CDC, pre-agg, router, estimator, checkpoint).
  * Does not prove throughput (spikes/tables).
  */
 import { describe, expect, it } from "vitest";
@@ -106,5 +107,24 @@ describe("the one write path, observed through DOBase", () => {
     expect(await jsonOf(ok)).toEqual({ inserted: 10_000, updated: 0 });
     expect(await jsonOf(await probe(name, "/tables/flights/count", "POST", {}))).toEqual({ count: 10_003 });
     expect(((await jsonOf(await probe(name, "/tprobe/calls"))).calls as unknown[]).length).toBe(5);
+  });
+});
+
+describe("table users over HTTP", () => {
+  it("409 TABLE_IN_USE while a capability uses the table, 204 with force, and the user is told", async () => {
+    const name = uniqueTenant("use");
+    expect((await probe(name, "/tables", "POST", FLIGHTS)).status).toBe(201);
+    await probe(name, "/tprobe/use/flights", "PUT", {});
+    const refused = await probe(name, "/tables/flights", "DELETE");
+    expect(refused.status).toBe(409);
+    const body = await jsonOf(refused);
+    expect(body.error.code).toBe("TABLE_IN_USE");
+    expect(body.error.message).toMatch(/tprobe: probe over flights/);
+    expect((await probe(name, "/tables/flights")).status).toBe(200);
+    expect((await probe(name, "/tables/flights?force=true", "DELETE")).status).toBe(204);
+    expect((await probe(name, "/tables/flights")).status).toBe(404);
+    // The user dropped its dependency in the same transaction: a new table of that name is free.
+    await probe(name, "/tables", "POST", FLIGHTS);
+    expect((await probe(name, "/tables/flights", "DELETE")).status).toBe(204);
   });
 });

@@ -1,12 +1,13 @@
 /**
  * `TestTablesDO`: a DOBase composing the real tables capability through DOBase's write-path
  * seam, plus `tprobe`, a test-only capability whose `onRowsWritten` records every change and
- * throws while a flag is set. Production DOs never compose it, so no tenant can trigger a
- * throwing observer.
+ * throws while a flag is set, and which registers as a table user of the tables named in its
+ * flags (`use:<table>`). Production DOs never compose it, so no tenant can trigger a throwing
+ * observer.
  */
 
 import type { Capability } from "@durable/core";
-import { createTablesCapability } from "@durable/tables";
+import { createTablesCapability, type TableUser } from "@durable/tables";
 import type { DOPorts } from "../src/index.ts";
 import { DOBase } from "../src/index.ts";
 
@@ -50,6 +51,14 @@ function observerProbe({ sql }: DOPorts): Capability {
         },
       },
       {
+        method: "PUT",
+        path: "/tprobe/use/:table",
+        handle: (req) => {
+          sql.exec("INSERT OR IGNORE INTO tprobe_flags VALUES (?)", `use:${req.params.table}`);
+          return { using: req.params.table };
+        },
+      },
+      {
         method: "GET",
         path: "/tprobe/calls",
         handle: () => ({ calls: sql.exec("SELECT * FROM tprobe_calls ORDER BY rowid").toArray() }),
@@ -58,10 +67,26 @@ function observerProbe({ sql }: DOPorts): Capability {
   };
 }
 
+/** A table user that depends on every table named by a `use:<table>` flag (as a rollup would). */
+function probeUser({ sql }: DOPorts): TableUser {
+  return {
+    name: "tprobe",
+    usesOf: (table) =>
+      sql.exec("SELECT 1 FROM tprobe_flags WHERE name = ?", `use:${table}`).toArray().length > 0
+        ? [`probe over ${table}`]
+        : [],
+    onTableDropped: (table) => {
+      sql.exec("DELETE FROM tprobe_flags WHERE name = ?", `use:${table}`);
+    },
+  };
+}
+
 /** The tables capability and the observer probe, composed like TenantDO composes its capabilities. */
 export class TestTablesDO extends DOBase<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.use(createTablesCapability(this.ports, { observers: [this.rowsWritten] })).use(observerProbe(this.ports));
+    const tables = createTablesCapability(this.ports, { observers: [this.rowsWritten] });
+    tables.tables.registerUser(probeUser(this.ports));
+    this.use(tables).use(observerProbe(this.ports));
   }
 }
