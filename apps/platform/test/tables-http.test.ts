@@ -178,6 +178,41 @@ describe("row routes", () => {
     expect(await jsonOf(await req("/flights/count", "POST", {}))).toEqual({ count: 2 });
   });
 
+  it("runs every predicate form in DO SQLite, including packed bindings and 1,000-value in lists", async () => {
+    const { req } = await tenantWithTable();
+    const rows = Array.from({ length: 200 }, (_, i) => ({
+      id: i,
+      date: i * 1000,
+      delay: i % 50,
+      origin: ["SFO", "SEA", "LAX", "S_X"][i % 4],
+      on_time: i % 3 === 0,
+    }));
+    await req("/flights/rows", "POST", { rows });
+    const count = async (where: unknown) =>
+      (await jsonOf(await req("/flights/count", "POST", { where }))).count as number;
+    expect(await count({ col: "origin", op: "like", pattern: "S%" })).toBe(150);
+    expect(await count({ col: "origin", op: "like", pattern: "S_A" })).toBe(50);
+    expect(await count({ col: "origin", op: "like", pattern: "S\\_X" })).toBe(50);
+    expect(await count({ col: "on_time", op: "=", value: true })).toBe(67);
+    expect(await count({ col: "date", op: "<", value: "1970-01-01T00:00:10Z" })).toBe(10);
+    expect(await count({ col: "id", op: "in", values: Array.from({ length: 1000 }, (_, i) => i * 2) })).toBe(100);
+    // 64 between leaves need 128 values: they are packed into one binding each.
+    const between = {
+      or: Array.from({ length: 64 }, (_, i) => ({ col: "id", op: "between", low: i * 3, high: i * 3 })),
+    };
+    expect(await count(between)).toBe(64);
+    expect(
+      await count({
+        not: {
+          or: [
+            { col: "delay", op: ">=", value: 10 },
+            { col: "origin", op: "isNull" },
+          ],
+        },
+      }),
+    ).toBe(40);
+  });
+
   it("reads composite keys from the URL as a,b with each part percent-encoded", async () => {
     const { req } = await tenantWithTable();
     await req("", "POST", {
