@@ -136,6 +136,19 @@ describe("compilePredicate", () => {
     expect(code(() => compilePredicate({ col: "zz", op: "isNull" }, { resolve }))).toMatch(/unknown column zz/);
   });
 
+  it("matches prefixes ending in a surrogate pair or U+FFFF exactly", () => {
+    const h = db([
+      { id: 1, n: 1, s: "a😀b", m: null },
+      { id: 2, n: 1, s: "a😁", m: null },
+      { id: 3, n: 1, s: "z\uffff!", m: null },
+      { id: 4, n: 1, s: "z\uffff", m: null },
+      { id: 5, n: 1, s: "zz", m: null },
+    ]);
+    expect(select(h, { col: "s", op: "like", pattern: "a😀%" })).toEqual([1]);
+    expect(select(h, { col: "s", op: "like", pattern: "z\uffff%" })).toEqual([3, 4]);
+    expect(select(h, { col: "s", op: "like", pattern: "a_" })).toEqual([2]);
+  });
+
   it("turns a prefix like into an index range, and 1,000 in-values into one binding", () => {
     const h = db(rows);
     const c = compilePredicate({ col: "s", op: "like", pattern: "ban%" }, { resolve });
