@@ -47,10 +47,8 @@ export {
   type CompiledPredicate,
   type CompileOptions,
   compilePredicate,
-  evaluatePredicate,
   likePrefix,
   likeToGlob,
-  likeToRegExp,
   PREDICATE_LIMITS,
   type Predicate,
   PredicateLeafSchema,
@@ -60,6 +58,7 @@ export {
   predicateStats,
   type ResolvedColumn,
 } from "./predicate.ts";
+export { evaluatePredicate, likeToRegExp } from "./predicate-eval.ts";
 export {
   SQL_LIMITS,
   type Sql,
