@@ -17,6 +17,7 @@ export default defineConfig({
         bindings: { AUTH_SECRET: "test-secret-0123456789", PLANS: JSON.stringify(RATE_LIMIT_TEST_PLANS) },
         durableObjects: {
           PROBE: { className: "TestProbeDO", useSQLite: true },
+          TABLES_PROBE: { className: "TestTablesDO", useSQLite: true },
           THROWING_LIMITER: { className: "TestThrowingLimiterDO", useSQLite: true },
         },
       },

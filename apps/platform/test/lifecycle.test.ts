@@ -49,8 +49,8 @@ describe("restart", () => {
     const before = await runInDurableObject(stub, (_instance, state) =>
       state.storage.sql.exec("SELECT owner, version, applied_at FROM core_migrations ORDER BY owner").toArray(),
     );
-    // Other capabilities (rate-limit, …) add their own owners; meta and platform are always there.
-    expect(before.map((r) => r.owner)).toEqual(expect.arrayContaining(["meta", "platform"]));
+    // Other capabilities (rate-limit, …) add their own owners.
+    expect(before.map((r) => r.owner)).toEqual(expect.arrayContaining(["meta", "platform", "tables"]));
     await abortAllDurableObjects();
     const after = await call(`/v1/tenants/${tenant}/meta/k`, { token });
     expect((await jsonOf(after)).value).toBe(42);

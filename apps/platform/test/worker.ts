@@ -9,6 +9,7 @@ import { DOBase, type DOPorts } from "../src/index.ts";
 
 export { default, RateLimiterDO, TenantDO } from "../src/index.ts";
 export { TestThrowingLimiterDO } from "./rate-limit-fixtures.ts";
+export { TestTablesDO } from "./tables-fixture.ts";
 
 function probeCapability({ sql, alarm, clock }: DOPorts): Capability {
   return {
