@@ -1,7 +1,7 @@
 /**
  * The HTTP part: `wrangler dev` on 127.0.0.1, sequential `POST /v1/tenants/:t/rate-limit/check`
- * against `GET /health` in the same run. The gate's `free` plan is raised through `PLANS` so
- * the spike measures decisions, not 429s.
+ * against `GET /health` in the same run. `startDev` raises the gate's `free` plan (`SPIKE_PLANS`)
+ * so the spike measures decisions, not 429s.
  * @module
  */
 import { claimsFor, signToken } from "../../apps/platform/src/auth.ts";
@@ -9,16 +9,9 @@ import { runLoad } from "../lib/http-load.ts";
 import { type Summary, summarize } from "../lib/stats.ts";
 import { SPIKE_SECRET, startDev } from "../lib/wrangler-dev.ts";
 
-const PLANS = JSON.stringify([
-  {
-    name: "free",
-    limits: [{ name: "minute", algorithm: "tokenBucket", capacity: 1_000_000, refillPerSecond: 1_000_000 }],
-  },
-]);
-
 /** Latencies of `total` sequential checks and health calls. */
 export async function httpPart(total: number): Promise<{ check: Summary; health: Summary; statuses: string }> {
-  const dev = await startDev({ PLANS });
+  const dev = await startDev();
   try {
     const token = await signToken(SPIKE_SECRET, claimsFor("rl-bench", "tenant", 3600));
     const check = (i: number) =>
