@@ -93,13 +93,16 @@ class SqliteRateLimiter implements RateLimiter {
     return now;
   }
 
-  #entry(key: string): KeyEntry {
+  #entry(key: string, pinned?: Map<string, KeyEntry>): KeyEntry {
+    const held = pinned?.get(key);
+    if (held !== undefined) return held;
     let entry = this.#cache.get(key);
     if (entry === undefined) {
       entry = this.#store.loadKey(key);
       this.#loads++;
       this.#cache.set(key, entry);
     }
+    pinned?.set(key, entry);
     return entry;
   }
 
@@ -119,10 +122,17 @@ class SqliteRateLimiter implements RateLimiter {
     return this.#plans.get(this.#config.defaultPlan) as Plan;
   }
 
-  #resolve(key: unknown, options: CheckOptions | undefined, now: number, path: string, withCost: boolean): Resolved {
+  #resolve(
+    key: unknown,
+    options: CheckOptions | undefined,
+    now: number,
+    path: string,
+    withCost: boolean,
+    pinned?: Map<string, KeyEntry>,
+  ): Resolved {
     assertKey(key, `${path}key`);
     const cost = withCost ? checkCost(options?.cost, `${path}cost`) : 1;
-    const entry = this.#entry(key);
+    const entry = this.#entry(key, pinned);
     const plan = this.#planOf(entry, now);
     let specs = plan.limits;
     const names = options?.limits;
@@ -218,7 +228,9 @@ class SqliteRateLimiter implements RateLimiter {
     }
     const now = this.#now();
     // Validate everything first: one bad check rejects the batch before anything is decided.
-    const resolved = checks.map((c, i) => this.#resolve(c?.key, c, now, `checks[${i}].`, true));
+    // A key checked twice shares one entry even if a small cache evicts it meanwhile.
+    const pinned = new Map<string, KeyEntry>();
+    const resolved = checks.map((c, i) => this.#resolve(c?.key, c, now, `checks[${i}].`, true, pinned));
     const dirty = new Map<string, StateRow>();
     const logs: LogWrite[] = [];
     const dropLogs: LogDrop[] = [];

@@ -177,6 +177,19 @@ describe("limitBatch()", () => {
     expect(db.sql.exec("SELECT count(*) AS n FROM rl_log WHERE key = 'log'").one()).toEqual({ n: 2 });
   });
 
+  it("a key checked twice in a batch is decided against one state even with a tiny cache", () => {
+    const { ports } = setup();
+    const tiny = createRateLimiter(ports, { ...MINUTE_DAY, cacheSize: 1 });
+    const checks = [{ key: "x" }, { key: "y" }, { key: "z" }, { key: "x", cost: 4 }, { key: "x" }];
+    expect(tiny.limitBatch(checks).map((r) => [r.success, r.remaining])).toEqual([
+      [true, 4],
+      [true, 4],
+      [true, 4],
+      [true, 0],
+      [false, 0],
+    ]);
+  });
+
   it("101 checks → BATCH_TOO_LARGE and none decided", () => {
     const { limiter, counter } = setup();
     const w = counter.written();
