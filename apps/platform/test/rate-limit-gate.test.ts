@@ -55,7 +55,8 @@ describe("the gate", () => {
     expect(reset).toBeGreaterThanOrEqual(Math.ceil(before / 1000) + 50);
     expect(reset).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 60);
     const t = Number(/t=(\d+)$/.exec(res.headers.get("RateLimit") ?? "")?.[1]);
-    expect(Math.abs(reset - Math.ceil(Date.now() / 1000) - t)).toBeLessThanOrEqual(1);
+    // t counts from the gate's clock reading, a few ms before this one: allow both roundings.
+    expect(Math.abs(reset - Math.ceil(Date.now() / 1000) - t)).toBeLessThanOrEqual(2);
   });
 
   it("puts a tenant without an override on `free` and reports every limit of its plan", async () => {
