@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { RATE_LIMIT_TEST_PLANS } from "./test/rate-limit-plans.ts";
 
 /**
  * workerd tests of the platform: real DO SQLite, alarms, R2 and RPC. The entry is
@@ -13,9 +14,11 @@ export default defineConfig({
       wrangler: { configPath: "../../wrangler.toml" },
       remoteBindings: false,
       miniflare: {
-        bindings: { AUTH_SECRET: "test-secret-0123456789" },
+        bindings: { AUTH_SECRET: "test-secret-0123456789", PLANS: JSON.stringify(RATE_LIMIT_TEST_PLANS) },
         durableObjects: {
           PROBE: { className: "TestProbeDO", useSQLite: true },
+          TABLES_PROBE: { className: "TestTablesDO", useSQLite: true },
+          THROWING_LIMITER: { className: "TestThrowingLimiterDO", useSQLite: true },
           SCHED: { className: "TestSchedulerDO", useSQLite: true },
         },
       },

@@ -16,6 +16,17 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 /** The secret every spike's wrangler dev uses (spike tokens are signed with it). */
 export const SPIKE_SECRET = "spike-secret-0123456789abcdef";
 
+/**
+ * The rate-limit gate's plans in spikes: `free` is raised so that load loops measure their route,
+ * not 429s (the gate still runs on every tenant request). Pass `{ PLANS }` to override.
+ */
+export const SPIKE_PLANS = JSON.stringify([
+  {
+    name: "free",
+    limits: [{ name: "minute", algorithm: "tokenBucket", capacity: 1_000_000_000, refillPerSecond: 1_000_000 }],
+  },
+]);
+
 /** A running wrangler dev. */
 export interface DevServer {
   url: string;
@@ -54,7 +65,7 @@ export async function startDev(vars: Record<string, string> = {}): Promise<DevSe
   const state = mkdtempSync(join(tmpdir(), "spike-wrangler-"));
   const args = ["dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(port)];
   args.push("--inspector-port", String(await freePort()), "--persist-to", state, "--log-level", "error");
-  for (const [key, value] of Object.entries({ AUTH_SECRET: SPIKE_SECRET, ...vars }))
+  for (const [key, value] of Object.entries({ AUTH_SECRET: SPIKE_SECRET, PLANS: SPIKE_PLANS, ...vars }))
     args.push("--var", `${key}:${value}`);
   const child = spawn(join(root, "node_modules/.bin/wrangler"), args, {
     cwd: root,

@@ -18,6 +18,7 @@ import {
   errorResponse,
   json,
   PlatformError,
+  type RowChange,
   runMigrations,
   type Sql,
   systemClock,
@@ -119,6 +120,15 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
       throw new Error("this DO has no alarm owner: call useAlarmOwner(schedulerCapability(...)) first");
     return this.#alarmOwner;
   }
+
+  /**
+   * The write-path seam: hands one row change to the `onRowsWritten` hook of every capability,
+   * in registration order. The tables capability takes it as an observer and calls it inside
+   * each write's `transactionSync`, so a hook that throws rolls the write back.
+   */
+  protected readonly rowsWritten = (table: string, change: RowChange): void => {
+    for (const capability of this.#capabilities) capability.onRowsWritten?.(table, change);
+  };
 
   /** The capabilities in registration order. */
   protected get capabilities(): readonly Capability[] {

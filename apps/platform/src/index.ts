@@ -5,6 +5,7 @@
 import { handleRequest } from "./worker.ts";
 
 export { type AlarmOwner, DOBase, type DOPorts } from "./do-base.ts";
+export { RateLimiterDO } from "./rate-limiter-do.ts";
 export { TenantDO } from "./tenant-do.ts";
 
 export default {

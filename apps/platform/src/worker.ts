@@ -1,12 +1,13 @@
 /**
  * The Worker in front of every tenant DO: `/health`, then for `/v1/tenants/:tenant/...`
- * tenant id validation → bearer token → the tenant's DO by name. A request that fails any check
+ * tenant id validation → bearer token → the rate-limit gate → the tenant's DO by name. A request that fails any check
  * never creates or reaches a DO. Every response carries `x-request-id`; every request logs one line.
  * @module
  */
 import { errorResponse, json, PlatformError } from "@durable/core";
 import { authenticate } from "./auth.ts";
 import { logRequest } from "./log.ts";
+import { gateTenant, isPlanRoute, planRoute, stripSpoofable } from "./rate-limit-gate.ts";
 import { parseTenantPath } from "./tenancy.ts";
 
 /** The largest body any route accepts (vector writes); routes enforce their own smaller caps. */
@@ -29,14 +30,18 @@ async function route(request: Request, env: Env, requestId: string): Promise<{ r
   }
   const path = parseTenantPath(url.pathname);
   if (!path || path.rest === "/") throw new PlatformError("NOT_FOUND", `no route for ${url.pathname}`, { status: 404 });
+  if (isPlanRoute(path.rest)) return { response: await planRoute(request, env, path.tenant), tenant: path.tenant };
   await authenticate(request, env.AUTH_SECRET, path.tenant, request.method === "GET" ? "read" : "write");
   if (Number(request.headers.get("content-length") ?? "0") > MAX_ANY_BODY_BYTES) {
     throw new PlatformError("PAYLOAD_TOO_LARGE", `request body exceeds ${MAX_ANY_BODY_BYTES} bytes`, { status: 413 });
   }
   const forwarded = new Request(request);
   forwarded.headers.set("x-request-id", requestId);
+  stripSpoofable(forwarded.headers);
   const stub = env.TENANT.getByName(path.tenant);
-  return { response: await stub.fetch(forwarded), tenant: path.tenant };
+  // The gate: after auth, before the tenant's DO (research: a plan never comes from a header).
+  const response = await gateTenant(env, path.tenant, forwarded, (req) => stub.fetch(req));
+  return { response, tenant: path.tenant };
 }
 
 /** The Worker's fetch handler. */

@@ -7,7 +7,9 @@ import type { Capability } from "@durable/core";
 import { metaCapability } from "../src/capabilities/meta.ts";
 import { DOBase, type DOPorts } from "../src/index.ts";
 
-export { default, TenantDO } from "../src/index.ts";
+export { default, RateLimiterDO, TenantDO } from "../src/index.ts";
+export { TestThrowingLimiterDO } from "./rate-limit-fixtures.ts";
+export { TestTablesDO } from "./tables-fixture.ts";
 
 function probeCapability({ sql, alarm, clock }: DOPorts): Capability {
   return {

@@ -5,7 +5,18 @@
  * @module
  */
 import type { MigrationSet } from "./migrations.ts";
+import type { SqlRow } from "./sql.ts";
 import type { WakeEvent } from "./wake.ts";
+
+/**
+ * The rows one write changed in a user table, as stored (catalog column names, SQL values).
+ * `updated` pairs each row's value before the write with its value after.
+ */
+export interface RowChange {
+  inserted: SqlRow[];
+  updated: [before: SqlRow, after: SqlRow][];
+  deleted: SqlRow[];
+}
 
 /** HTTP methods a route may answer. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -56,6 +67,12 @@ export interface Capability {
   onWake?(event: WakeEvent): void | Promise<void>;
   /** HTTP routes below `/v1/tenants/:tenant`. */
   readonly routes?: readonly Route[];
+  /**
+   * Rows of the user table `table` (its catalog name) changed. Called synchronously inside the
+   * write's `transactionSync`, once per write call: throwing rolls the whole write back.
+   * The estimator, pre-agg and the query router observe the one write path through this.
+   */
+  onRowsWritten?(table: string, change: RowChange): void;
 }
 
 /** The DO alarm as a port: only the scheduler uses it. */

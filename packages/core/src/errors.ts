@@ -6,7 +6,9 @@
  * @module
  */
 
-const CODE_PREFIX = /^\[([A-Z][A-Z0-9_]*)\]\s?/;
+// Workers RPC rebuilds a thrown error's message as `<name>: <message>` when the name is not a
+// standard one, so `PlatformError [CODE]: [CODE] detail` arrives; both forms carry the code.
+const CODE_PREFIX = /^(?:[A-Za-z]+(?: \[[A-Z][A-Z0-9_]*\])?: )?\[([A-Z][A-Z0-9_]*)\]\s?/;
 
 /** Options of a {@link PlatformError}. */
 export interface PlatformErrorOptions {

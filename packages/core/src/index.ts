@@ -8,7 +8,15 @@
  */
 export type { BlobInfo, BlobList, BlobListOptions, BlobRange, BlobStore, R2BucketLike } from "./blob-store.ts";
 export { MemoryBlobStore, r2BlobStore } from "./blob-store.ts";
-export type { AlarmPort, Capability, HttpMethod, Route, RouteRequest, RouteResult } from "./capability.ts";
+export type {
+  AlarmPort,
+  Capability,
+  HttpMethod,
+  Route,
+  RouteRequest,
+  RouteResult,
+  RowChange,
+} from "./capability.ts";
 export { type Clock, ManualClock, systemClock } from "./clock.ts";
 export {
   conflict,
@@ -22,7 +30,35 @@ export {
 export { checksum, fnv1a32 } from "./hash.ts";
 export { errorResponse, json } from "./http.ts";
 export { IdGenerator, newId } from "./ids.ts";
+export {
+  CURSOR_VERSION,
+  decodeCursor,
+  encodeCursor,
+  type KeysetDirection,
+  type KeysetPosition,
+  type KeysetSpec,
+  keysetAfter,
+  keysetOrderBy,
+  keysetPositionOf,
+} from "./keyset.ts";
 export { type Migration, type MigrationReport, type MigrationSet, runMigrations } from "./migrations.ts";
+export {
+  type ComparisonOp,
+  type CompiledPredicate,
+  type CompileOptions,
+  compilePredicate,
+  likePrefix,
+  likeToGlob,
+  PREDICATE_LIMITS,
+  type Predicate,
+  PredicateLeafSchema,
+  PredicateSchema,
+  type PredicateValue,
+  parsePredicate,
+  predicateStats,
+  type ResolvedColumn,
+} from "./predicate.ts";
+export { evaluatePredicate, likeToRegExp } from "./predicate-eval.ts";
 export {
   SQL_LIMITS,
   type Sql,

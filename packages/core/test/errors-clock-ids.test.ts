@@ -28,6 +28,14 @@ describe("PlatformError", () => {
     expect(fromRemoteError("nope")).toBeUndefined();
   });
 
+  it("reads the code from the `<name>: <message>` form that real Workers RPC delivers", () => {
+    // Seen in workerd (apps/platform/test/tables-rpc.test.ts): the name is folded into the message.
+    const remote = new Error("PlatformError [TABLE_EXISTS]: [TABLE_EXISTS] table t1 already exists");
+    expect(errorCodeOf(remote)).toBe("TABLE_EXISTS");
+    expect(fromRemoteError(remote, 409)?.detail).toBe("table t1 already exists");
+    expect(errorCodeOf(new Error("Error: [NOT A CODE] x"))).toBeUndefined();
+  });
+
   it("turns into the JSON error body, and hides everything of an unknown error", async () => {
     const res = errorResponse(
       new PlatformError("RATE_LIMITED", "slow down", {

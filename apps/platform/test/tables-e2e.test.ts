@@ -1,0 +1,130 @@
+/**
+ * The end-to-end test of issue 5, over HTTP only, for the capabilities that exist today:
+ * create a table, insert 10,000 rows, read them back by pages (every row exactly once, in key
+ * order, values intact). The observer seam end to end: through DOBase's fan-out, a capability's
+ * `onRowsWritten` sees each write once; when it throws the request gets 500 INTERNAL with a
+ * request id, nothing is stored (neither the rows nor the observer's own writes), and the next
+ * write works. A registered table user makes DELETE answer 409 TABLE_IN_USE until `force=true`.
+ * Later packages extend this file (CDC, pre-agg, router, estimator, checkpoint).
+ * Does not prove throughput (spikes/tables).
+ */
+import { describe, expect, it } from "vitest";
+import { call, env, jsonInit, jsonOf, tokenFor, uniqueTenant } from "./helpers.ts";
+
+const FLIGHTS = {
+  name: "flights",
+  columns: [
+    { name: "id", type: "integer" },
+    { name: "date", type: "timestamp", nullable: false },
+    { name: "delay", type: "integer" },
+    { name: "origin", type: "text" },
+  ],
+  primaryKey: "id",
+  indexes: [{ name: "by_origin", columns: ["origin"] }],
+};
+const ORIGINS = ["SFO", "LAX", "JFK", "SEA", "ORD"];
+const row = (id: number) => ({
+  id,
+  date: 978_307_200_000 + id * 60_000,
+  delay: ((id * 7) % 120) - 10,
+  origin: ORIGINS[id % 5],
+});
+
+describe("end to end over HTTP", () => {
+  it("creates a table, inserts 10,000 rows and reads them back by pages", async () => {
+    const tenant = uniqueTenant("e2e");
+    const token = await tokenFor(tenant);
+    const base = `/v1/tenants/${tenant}/tables`;
+    expect((await call(base, jsonInit("POST", FLIGHTS, token))).status).toBe(201);
+    const rows = Array.from({ length: 10_000 }, (_, i) => row(i + 1));
+    const res = await call(`${base}/flights/rows`, jsonInit("POST", { rows, mode: "insert" }, token));
+    expect(await jsonOf(res)).toEqual({ inserted: 10_000, updated: 0 });
+    const seen: unknown[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await jsonOf(
+        await call(`${base}/flights/rows?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, {
+          token,
+        }),
+      );
+      seen.push(...(page.rows as unknown[]));
+      cursor = page.cursor as string | null;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(10);
+    expect(seen).toEqual(rows);
+    const sfo = await jsonOf(
+      await call(`${base}/flights/count`, jsonInit("POST", { where: { col: "origin", op: "=", value: "SFO" } }, token)),
+    );
+    expect(sfo).toEqual({ count: 2000 });
+  });
+});
+
+const probes = (env as unknown as { TABLES_PROBE: DurableObjectNamespace }).TABLES_PROBE;
+
+async function probe(name: string, path: string, method = "GET", body?: unknown): Promise<Response> {
+  const headers = new Headers({ authorization: `Bearer ${await tokenFor(name)}`, "content-type": "application/json" });
+  return probes.getByName(name).fetch(`https://probe.test/v1/tenants/${name}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+describe("the one write path, observed through DOBase", () => {
+  it("calls onRowsWritten once per write; a throwing observer gives 500 with a request id and rolls back", async () => {
+    const name = uniqueTenant("obs");
+    expect((await probe(name, "/tables", "POST", FLIGHTS)).status).toBe(201);
+    await probe(name, "/tables/flights/rows", "POST", { rows: Array.from({ length: 3 }, (_, i) => row(i)) });
+    await probe(name, "/tables/flights/rows", "POST", { rows: [row(0), row(9)], mode: "upsert" });
+    await probe(name, "/tables/flights/rows/1", "PATCH", { set: { delay: 1 } });
+    await probe(name, "/tables/flights/rows", "DELETE", { keys: [2, 404] });
+    const calls = await jsonOf(await probe(name, "/tprobe/calls"));
+    expect(calls.calls).toEqual([
+      { tbl: "flights", inserted: 3, updated: 0, deleted: 0 },
+      { tbl: "flights", inserted: 1, updated: 1, deleted: 0 },
+      { tbl: "flights", inserted: 0, updated: 1, deleted: 0 },
+      { tbl: "flights", inserted: 0, updated: 0, deleted: 1 },
+    ]);
+
+    await probe(name, "/tprobe/fail", "PUT", { on: true });
+    const rows = Array.from({ length: 10_000 }, (_, i) => row(i + 100));
+    const failed = await probe(name, "/tables/flights/rows", "POST", { rows });
+    expect(failed.status).toBe(500);
+    const body = await jsonOf(failed);
+    expect(body.error.code).toBe("INTERNAL");
+    expect(body.error.requestId).toMatch(/.{8,}/);
+    expect(body.error.message).not.toMatch(/tprobe|on purpose/);
+    expect((await probe(name, "/tables/flights/rows/1", "PATCH", { set: { delay: 99 } })).status).toBe(500);
+    const count = await jsonOf(await probe(name, "/tables/flights/count", "POST", {}));
+    expect(count).toEqual({ count: 3 });
+    expect((await jsonOf(await probe(name, "/tables/flights/rows/1"))).delay).toBe(1);
+    expect(((await jsonOf(await probe(name, "/tprobe/calls"))).calls as unknown[]).length).toBe(4);
+
+    await probe(name, "/tprobe/fail", "PUT", { on: false });
+    const ok = await probe(name, "/tables/flights/rows", "POST", { rows });
+    expect(await jsonOf(ok)).toEqual({ inserted: 10_000, updated: 0 });
+    expect(await jsonOf(await probe(name, "/tables/flights/count", "POST", {}))).toEqual({ count: 10_003 });
+    expect(((await jsonOf(await probe(name, "/tprobe/calls"))).calls as unknown[]).length).toBe(5);
+  });
+});
+
+describe("table users over HTTP", () => {
+  it("409 TABLE_IN_USE while a capability uses the table, 204 with force, and the user is told", async () => {
+    const name = uniqueTenant("use");
+    expect((await probe(name, "/tables", "POST", FLIGHTS)).status).toBe(201);
+    await probe(name, "/tprobe/use/flights", "PUT", {});
+    const refused = await probe(name, "/tables/flights", "DELETE");
+    expect(refused.status).toBe(409);
+    const body = await jsonOf(refused);
+    expect(body.error.code).toBe("TABLE_IN_USE");
+    expect(body.error.message).toMatch(/tprobe: probe over flights/);
+    expect((await probe(name, "/tables/flights")).status).toBe(200);
+    expect((await probe(name, "/tables/flights?force=true", "DELETE")).status).toBe(204);
+    expect((await probe(name, "/tables/flights")).status).toBe(404);
+    // The user dropped its dependency in the same transaction: a new table of that name is free.
+    await probe(name, "/tables", "POST", FLIGHTS);
+    expect((await probe(name, "/tables/flights", "DELETE")).status).toBe(204);
+  });
+});

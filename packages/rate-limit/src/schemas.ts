@@ -1,0 +1,139 @@
+/**
+ * zod schemas of everything that crosses a boundary: limits, plans, the limiter's config,
+ * overrides and the bodies of the HTTP routes. Internal code takes the inferred types and
+ * never re-validates.
+ * @module
+ */
+import { z } from "zod";
+import { MAX_LIMIT, MAX_LOG_LIMIT, MAX_WINDOW_MS, MIN_WINDOW_MS } from "./algorithms/types.ts";
+
+/** Names of plans and limits: `[a-z0-9_-]{1,64}`. */
+export const NameSchema = z.string().regex(/^[a-z0-9_-]{1,64}$/, "must match [a-z0-9_-]{1,64}");
+
+const count = z.number().int().min(0).max(MAX_LIMIT);
+const windowMs = z.number().int().min(MIN_WINDOW_MS).max(MAX_WINDOW_MS);
+
+/** Token bucket: `capacity` tokens refilled continuously at `refillPerSecond` (> 0). The default. */
+export const TokenBucketSpecSchema = z.strictObject({
+  name: NameSchema,
+  algorithm: z.literal("tokenBucket"),
+  capacity: count,
+  refillPerSecond: z.number().positive().max(MAX_LIMIT),
+});
+
+/** GCRA: `limit` per `periodMs`, at most `burst` at once (default `burst` = `limit`). */
+export const GcraSpecSchema = z.strictObject({
+  name: NameSchema,
+  algorithm: z.literal("gcra"),
+  limit: count,
+  periodMs: windowMs,
+  burst: count,
+});
+
+/** Sliding window counter: `limit` per `windowMs`, weighted O(1) estimate. */
+export const SlidingWindowSpecSchema = z.strictObject({
+  name: NameSchema,
+  algorithm: z.literal("slidingWindow"),
+  limit: count,
+  windowMs,
+});
+
+/** Sliding log: exact `limit` (≤ 10,000) per `windowMs`, one row per admitted request. */
+export const SlidingLogSpecSchema = z.strictObject({
+  name: NameSchema,
+  algorithm: z.literal("slidingLog"),
+  limit: z.number().int().min(0).max(MAX_LOG_LIMIT),
+  windowMs,
+});
+
+/** Fixed window: `limit` per `windowMs`, windows aligned to the Unix epoch. */
+export const FixedWindowSpecSchema = z.strictObject({
+  name: NameSchema,
+  algorithm: z.literal("fixedWindow"),
+  limit: count,
+  windowMs,
+});
+
+/** One limit of a plan. */
+export const LimitSpecSchema = z.discriminatedUnion("algorithm", [
+  TokenBucketSpecSchema,
+  GcraSpecSchema,
+  SlidingWindowSpecSchema,
+  SlidingLogSpecSchema,
+  FixedWindowSpecSchema,
+]);
+
+/** One limit of a plan (the validated form). */
+export type LimitSpec = z.infer<typeof LimitSpecSchema>;
+
+/**
+ * The input form of a limit: `algorithm` defaults to `tokenBucket`, GCRA's `burst` to its `limit`.
+ * @internal
+ */
+export const LimitInputSchema = z.preprocess((raw) => {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw;
+  const o = { ...(raw as Record<string, unknown>) };
+  if (o.algorithm === undefined) o.algorithm = "tokenBucket";
+  if (o.algorithm === "gcra" && o.burst === undefined) o.burst = o.limit;
+  return o;
+}, LimitSpecSchema);
+
+/** 1–8 limits with distinct names. */
+export const LimitsSchema = z
+  .array(LimitInputSchema)
+  .min(1)
+  .max(8)
+  .refine((ls) => new Set(ls.map((l) => l.name)).size === ls.length, "limit names must be distinct");
+
+/** A named set of limits, all checked together. */
+export const PlanSchema = z.strictObject({ name: NameSchema, limits: LimitsSchema });
+
+/** A plan: a name and 1–8 limits. */
+export type Plan = z.infer<typeof PlanSchema>;
+
+/** Most plans one limiter holds. */
+export const MAX_PLANS = 100;
+
+/** The limiter's configuration: its read-only plans, the default plan, the cache size. */
+export const RateLimitConfigSchema = z
+  .strictObject({
+    plans: z.array(PlanSchema).min(1).max(MAX_PLANS),
+    defaultPlan: NameSchema,
+    cacheSize: z.number().int().min(1).max(1_000_000).default(10_000),
+  })
+  .refine((c) => new Set(c.plans.map((p) => p.name)).size === c.plans.length, "plan names must be distinct")
+  .refine((c) => c.plans.some((p) => p.name === c.defaultPlan), {
+    message: "defaultPlan must name one of plans",
+    path: ["defaultPlan"],
+  });
+
+/** The limiter's configuration (validated). */
+export type RateLimitConfig = z.infer<typeof RateLimitConfigSchema>;
+
+/** The limiter's configuration as given (defaults not applied yet). */
+export type RateLimitConfigInput = z.input<typeof RateLimitConfigSchema>;
+
+/** A per-key override: another plan, or inline limits. */
+export const OverrideSchema = z.union([z.strictObject({ plan: NameSchema }), z.strictObject({ limits: LimitsSchema })]);
+
+/** A per-key override (validated). */
+export type Override = z.infer<typeof OverrideSchema>;
+
+/** Body of `POST /rate-limit/check`. */
+export const CheckBodySchema = z.strictObject({
+  key: z.string(),
+  cost: z.unknown().optional(),
+  limits: z.array(z.string()).max(8).optional(),
+});
+
+/** Body of `PUT /rate-limit/keys/:key/override`. */
+export const OverrideBodySchema = z.union([
+  z.strictObject({ plan: NameSchema, expiresAt: z.number().int().positive().optional() }),
+  z.strictObject({ limits: LimitsSchema, expiresAt: z.number().int().positive().optional() }),
+]);
+
+/** Body of `PUT /rate-limit/plans/:name`. */
+export const PlanBodySchema = z.strictObject({ limits: LimitsSchema });
+
+/** The `PLANS` variable of the platform: a JSON array of plans. */
+export const PlansSchema = z.array(PlanSchema).min(1).max(MAX_PLANS);

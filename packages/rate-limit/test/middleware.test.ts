@@ -1,0 +1,201 @@
+/**
+ * Proves `rateLimit()` against a fake namespace whose shards are real limiters (one SQLite
+ * database each): stable FNV-1a shard mapping, 429 with exact headers and body, headers on
+ * admitted responses, fail-closed 503 RATE_LIMIT_UNAVAILABLE with `Retry-After: 5`, failOpen,
+ * bad input as 400, and `rateLimitHeaders` units. RPC itself is exercised in apps/platform.
+ */
+import { fnv1a32, ManualClock } from "@durable/core";
+import { openSqlite } from "@durable/core/node";
+import { describe, expect, it } from "vitest";
+import {
+  createRateLimiter,
+  hashKey,
+  type LimiterReply,
+  type Plan,
+  type RateLimiterNamespace,
+  rateLimit,
+  rateLimitCapability,
+  rateLimitHeaders,
+  shardName,
+} from "../src/index.ts";
+import { MINUTE_DAY, T0 } from "./helpers.ts";
+
+function fakeNamespace(clock: ManualClock) {
+  const shards = new Map<string, ReturnType<typeof rateLimitCapability>>();
+  const calls: string[] = [];
+  const namespace: RateLimiterNamespace = {
+    getByName(name) {
+      calls.push(name);
+      let cap = shards.get(name);
+      if (cap === undefined) {
+        const db = openSqlite();
+        cap = rateLimitCapability(createRateLimiter({ ...db, clock }, MINUTE_DAY));
+        shards.set(name, cap);
+      }
+      const c = cap;
+      return { check: async (key, options) => c.check(key, options) };
+    },
+  };
+  return { namespace, shards, calls };
+}
+
+const ok = async () => new Response("hello", { status: 200, headers: { "x-app": "1" } });
+
+describe("shardName", () => {
+  it("is FNV-1a-32 mod shards, stable across runs", () => {
+    expect(fnv1a32("")).toBe(0x811c9dc5);
+    expect(fnv1a32("a")).toBe(0xe40c292c);
+    expect(fnv1a32("foobar")).toBe(0xbf9cf968);
+    expect(shardName("foobar", 16)).toBe(`rl-${0xbf9cf968 % 16}`);
+    expect(shardName("tenant:acme", 1)).toBe("rl-0");
+    const counts = new Array(16).fill(0);
+    for (let i = 0; i < 16_000; i++) counts[Number(shardName(`user:${i}`, 16).slice(3))]++;
+    for (const c of counts) expect(c).toBeGreaterThan(700);
+  });
+
+  it("sends each key to exactly one DO", async () => {
+    const clock = new ManualClock(T0);
+    const { namespace, calls } = fakeNamespace(clock);
+    const rl = rateLimit({ namespace, key: () => "user:7", shards: 8 });
+    for (let i = 0; i < 3; i++) await rl.check("user:7");
+    expect(new Set(calls)).toEqual(new Set([shardName("user:7", 8)]));
+  });
+
+  it("rejects shards outside 1–1024", () => {
+    const { namespace } = fakeNamespace(new ManualClock(T0));
+    for (const shards of [0, 1025, 1.5]) {
+      expect(() => rateLimit({ namespace, key: () => "k", shards })).toThrow(/INVALID_CONFIG/);
+    }
+  });
+});
+
+describe("middleware", () => {
+  it("passes with headers, then answers 429 with exact headers and body", async () => {
+    const clock = new ManualClock(T0);
+    const { namespace } = fakeNamespace(clock);
+    const rl = rateLimit({ namespace, key: (r) => `ip:${r.headers.get("x-ip")}` });
+    const req = () => new Request("https://x/", { headers: { "x-ip": "1.2.3.4" } });
+    for (let i = 0; i < 5; i++) {
+      const res = await rl.middleware(req(), ok);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("hello");
+      expect(res.headers.get("x-app")).toBe("1");
+      expect(res.headers.get("X-RateLimit-Remaining")).toBe(String(4 - i));
+    }
+    const res = await rl.middleware(req(), ok);
+    expect(res.status).toBe(429);
+    // 1 token at 5/60 per s: 12 s.
+    expect(res.headers.get("Retry-After")).toBe("12");
+    expect(res.headers.get("X-RateLimit-Limit")).toBe("5");
+    expect(res.headers.get("X-RateLimit-Remaining")).toBe("0");
+    expect(res.headers.get("RateLimit-Policy")).toBe('"minute";q=5;w=60, "day";q=8;w=86400');
+    const body = (await res.json()) as { error: Record<string, unknown> };
+    expect(body.error).toMatchObject({ code: "RATE_LIMITED", retryAfter: 12, retryAfterMs: 12_000, policy: "minute" });
+  });
+
+  it("fails closed with 503 RATE_LIMIT_UNAVAILABLE and Retry-After: 5 when the limiter throws", async () => {
+    const errors: unknown[] = [];
+    const namespace: RateLimiterNamespace = {
+      getByName: () => ({
+        check: async () => {
+          throw new Error("Durable Object reset because its code was updated.");
+        },
+      }),
+    };
+    let called = false;
+    const rl = rateLimit({ namespace, key: () => "k", onError: (e) => errors.push(e) });
+    const res = await rl.middleware(new Request("https://x/"), async () => {
+      called = true;
+      return new Response("no");
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("Retry-After")).toBe("5");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("RATE_LIMIT_UNAVAILABLE");
+    expect(called).toBe(false);
+    expect(errors).toHaveLength(1);
+    expect(rl.stats()).toEqual({ failedOpen: 0, failedClosed: 1 });
+  });
+
+  it("with failOpen the request passes, and is counted", async () => {
+    const namespace: RateLimiterNamespace = {
+      getByName: () => {
+        throw new Error("unreachable");
+      },
+    };
+    const rl = rateLimit({ namespace, key: () => "k", failOpen: true });
+    const res = await rl.middleware(new Request("https://x/"), ok);
+    expect(res.status).toBe(200);
+    expect(rl.stats()).toEqual({ failedOpen: 1, failedClosed: 0 });
+  });
+
+  it("bad input from the key function is a 400, not a 503 and not a pass", async () => {
+    const { namespace } = fakeNamespace(new ManualClock(T0));
+    const rl = rateLimit({ namespace, key: () => "bad\u0000key", failOpen: true });
+    const res = await rl.middleware(new Request("https://x/"), ok);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("INVALID_KEY");
+    const rl2 = rateLimit({ namespace, key: () => "k", cost: 0 });
+    expect((await rl2.middleware(new Request("https://x/"), ok)).status).toBe(400);
+  });
+
+  it("keeps the rate-limit headers a handler set itself", async () => {
+    const { namespace } = fakeNamespace(new ManualClock(T0));
+    const rl = rateLimit({ namespace, key: () => "k" });
+    const own = async () => new Response("x", { headers: { RateLimit: '"own";r=1;t=1', "X-RateLimit-Limit": "7" } });
+    const res = await rl.middleware(new Request("https://x/"), own);
+    expect(res.headers.get("RateLimit")).toBe('"own";r=1;t=1');
+    expect(res.headers.get("X-RateLimit-Limit")).toBe("7");
+  });
+
+  it("a cost function spends that many units", async () => {
+    const { namespace } = fakeNamespace(new ManualClock(T0));
+    const rl = rateLimit({ namespace, key: () => "k", cost: () => 3 });
+    const res = await rl.middleware(new Request("https://x/"), ok);
+    expect(res.headers.get("X-RateLimit-Remaining")).toBe("2");
+  });
+});
+
+describe("rateLimitHeaders", () => {
+  const plan: Plan = {
+    name: "p",
+    limits: [
+      { name: "minute", algorithm: "fixedWindow", limit: 60, windowMs: 60_000 },
+      { name: "day", algorithm: "gcra", limit: 1000, periodMs: 86_400_000, burst: 10 },
+    ],
+  };
+  it("uses whole seconds, rounded up, and Retry-After ≥ 1 only on rejection", () => {
+    const now = 1_700_000_000_000;
+    const base = { limit: 60, remaining: 12, reset: now + 47_001, policy: "minute", policies: [] };
+    const h = rateLimitHeaders({ ...base, success: true, retryAfter: 0 }, plan, now);
+    expect(h.get("RateLimit")).toBe('"minute";r=12;t=48');
+    expect(h.get("RateLimit-Policy")).toBe('"minute";q=60;w=60, "day";q=1000;w=86400');
+    expect(h.get("X-RateLimit-Reset")).toBe(String(Math.ceil((now + 47_001) / 1000)));
+    expect(h.get("Retry-After")).toBeNull();
+    const r = rateLimitHeaders({ ...base, success: false, retryAfter: 1 }, plan, now);
+    expect(r.get("Retry-After")).toBe("1");
+    expect(rateLimitHeaders({ ...base, success: false, retryAfter: 1001 }, plan, now).get("Retry-After")).toBe("2");
+  });
+});
+
+describe("hashKey", () => {
+  it("is hex SHA-256 of the JSON parts: fixed length, parts kept apart", async () => {
+    const h = await hashKey("login", "a@b.c", "1.2.3.4");
+    expect(h).toMatch(/^[0-9a-f]{64}$/);
+    expect(await hashKey("a:b", "c")).not.toBe(await hashKey("a", "b:c"));
+    expect(await hashKey("x".repeat(10_000))).toHaveLength(64);
+    // SHA-256 of '["abc"]'
+    expect(await hashKey("abc")).toBe("02f393ea9358560882c1fe797bf99d600aa4643a68276d8e3d714d1c4f19aecc");
+  });
+});
+
+describe("capability check RPC", () => {
+  it("returns errors as values", () => {
+    const db = openSqlite();
+    const cap = rateLimitCapability(createRateLimiter({ ...db, clock: new ManualClock(T0) }, MINUTE_DAY));
+    const reply: LimiterReply = cap.check("k", { cost: -1 });
+    expect(reply).toEqual({
+      ok: false,
+      error: { code: "INVALID_COST", message: "cost: must be a positive safe integer, got -1", status: 400 },
+    });
+  });
+});

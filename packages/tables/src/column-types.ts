@@ -1,0 +1,161 @@
+/**
+ * The column types of user tables: how each maps to a STRICT SQLite type, which inputs it
+ * accepts (with coercions: ISO timestamps, booleans, base64 blobs), and how a stored value
+ * reads back.
+ * @module
+ */
+import type { SqlBinding, SqlValue } from "@durable/core";
+import { z } from "zod";
+
+/** The seven column types. */
+export const COLUMN_TYPES = ["integer", "real", "text", "blob", "boolean", "timestamp", "json"] as const;
+
+/** A column type. */
+export type ColumnType = (typeof COLUMN_TYPES)[number];
+
+/** The STRICT SQLite type each column type is stored as. */
+export const SQL_TYPE: Record<ColumnType, "INTEGER" | "REAL" | "TEXT" | "BLOB"> = {
+  integer: "INTEGER",
+  real: "REAL",
+  text: "TEXT",
+  blob: "BLOB",
+  boolean: "INTEGER",
+  timestamp: "INTEGER",
+  json: "TEXT",
+};
+
+/** Largest serialized `json` value, in bytes (1 MiB). */
+export const MAX_JSON_BYTES = 1024 * 1024;
+
+const encoder = new TextEncoder();
+
+/** UTF-8 length of `text`, computed only when it could matter. */
+export function utf8Length(text: string, threshold = 0): number {
+  return text.length * 3 <= threshold ? text.length : encoder.encode(text).length;
+}
+
+/** Decodes standard or URL-safe base64 to bytes; undefined when `text` is not base64. */
+export function fromBase64(text: string): Uint8Array | undefined {
+  const clean = text.replace(/-/g, "+").replace(/_/g, "/");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.replace(/=+$/, "").length % 4 === 1) return undefined;
+  const binary = atob(clean.padEnd(Math.ceil(clean.length / 4) * 4, "="));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Standard base64 of `bytes`. */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Epoch ms of an ISO 8601 date or date-time (no offset means UTC), or undefined. */
+export function parseIsoTimestamp(text: string): number | undefined {
+  if (!ISO_DATE.test(text)) return undefined;
+  let normal = text.replace(" ", "T");
+  // Date.parse reads a date-time without offset as local time; the platform means UTC.
+  if (normal.length > 10 && !/(Z|[+-]\d{2}:?\d{2})$/.test(normal)) normal += "Z";
+  const ms = Date.parse(normal);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+const integer = z.number().int().refine(Number.isSafeInteger, "must be a safe integer");
+
+/**
+ * The zod schema of an input value of `type`, transformed to the SQL binding that is stored.
+ * Accepts: integer (safe integers), real (finite numbers), text, blob (Uint8Array, ArrayBuffer
+ * or base64 string), boolean (true/false or 0/1), timestamp (epoch ms or an ISO string),
+ * json (any JSON value, ≤ 1 MiB serialized).
+ */
+export function valueSchema(type: ColumnType): z.ZodType<SqlBinding> {
+  switch (type) {
+    case "integer":
+      return integer;
+    case "real":
+      return z.number();
+    case "text":
+      return z.string();
+    case "blob":
+      return z.union(
+        [
+          z.instanceof(Uint8Array),
+          z.instanceof(ArrayBuffer).transform((b) => new Uint8Array(b)),
+          z.string().transform((s, ctx) => {
+            const bytes = fromBase64(s);
+            if (bytes === undefined) {
+              ctx.addIssue({ code: "custom", message: "blob must be base64" });
+              return z.NEVER;
+            }
+            return bytes;
+          }),
+        ],
+        { error: "blob must be bytes or a base64 string" },
+      );
+    case "boolean":
+      return z.union([z.boolean().transform((b) => (b ? 1 : 0)), z.literal(0), z.literal(1)], {
+        error: "boolean must be true, false, 0 or 1",
+      });
+    case "timestamp":
+      return z.union(
+        [
+          integer,
+          z.string().transform((s, ctx) => {
+            const ms = parseIsoTimestamp(s);
+            if (ms === undefined) {
+              ctx.addIssue({ code: "custom", message: "timestamp must be epoch ms or an ISO 8601 string" });
+              return z.NEVER;
+            }
+            return ms;
+          }),
+        ],
+        { error: "timestamp must be epoch ms or an ISO 8601 string" },
+      );
+    case "json":
+      return z.json().transform((v, ctx) => {
+        const text = JSON.stringify(v);
+        if (utf8Length(text, MAX_JSON_BYTES) > MAX_JSON_BYTES) {
+          ctx.addIssue({ code: "custom", message: "json value is larger than 1 MiB" });
+          return z.NEVER;
+        }
+        return text;
+      });
+  }
+}
+
+/** The value a client sees for a stored value (blob as bytes; HTTP turns them into base64). */
+export function readValue(type: ColumnType, value: SqlValue): unknown {
+  if (value === null) return null;
+  switch (type) {
+    case "boolean":
+      return value === 1;
+    case "json":
+      return JSON.parse(value as string);
+    case "blob":
+      return new Uint8Array(value as ArrayBuffer);
+    default:
+      return value;
+  }
+}
+
+/** A SQL literal for a stored default value (DDL cannot bind parameters). */
+export function sqlLiteral(value: SqlBinding): string {
+  if (value === null) return "NULL";
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
+  if (typeof value === "string") return `'${value.replace(/'/g, "''")}'`;
+  const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : value;
+  return `X'${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}'`;
+}
+
+/** Bytes a stored value takes (for the 2 MiB row cap). */
+export function storedSize(value: SqlBinding): number {
+  if (value === null) return 1;
+  if (typeof value === "string") return utf8Length(value, 1024);
+  if (typeof value === "number" || typeof value === "bigint") return 8;
+  return value.byteLength;
+}

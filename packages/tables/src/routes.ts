@@ -1,0 +1,136 @@
+/**
+ * The HTTP routes of the tables capability, below `/v1/tenants/:tenant`. JSON in and out;
+ * blobs travel as base64 strings.
+ * @module
+ */
+import { json, parseOrThrow, type Route, type RouteRequest } from "@durable/core";
+import { z } from "zod";
+import { toBase64 } from "./column-types.ts";
+import type { Tables } from "./tables.ts";
+
+/** Largest body of a row write: 10,000 rows of up to ~1 KB, or a few large rows (10 MiB). */
+export const MAX_WRITE_BODY_BYTES = 10 * 1024 * 1024;
+
+const WriteBodySchema = z.strictObject({
+  rows: z.array(z.unknown()),
+  mode: z.enum(["insert", "upsert"]).default("insert"),
+});
+const DeleteBodySchema = z.strictObject({ keys: z.array(z.unknown()) });
+const PatchBodySchema = z.strictObject({ set: z.record(z.string(), z.unknown()) });
+const CountBodySchema = z.strictObject({ where: z.unknown().optional() }).optional();
+
+/** Replaces byte arrays by base64 strings, for JSON. */
+export function jsonSafe(row: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const key in row) {
+    const v = row[key];
+    if (v instanceof Uint8Array) {
+      out ??= { ...row };
+      out[key] = toBase64(v);
+    }
+  }
+  return out ?? row;
+}
+
+/** The raw (still percent-encoded) last path segment: composite keys keep their `,` apart. */
+function rawKeySegment(req: RouteRequest): string {
+  const path = new URL(req.request.url).pathname;
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+function param(req: RouteRequest, name: string): string {
+  return req.params[name] ?? "";
+}
+
+/**
+ * Builds the routes over a {@link Tables}.
+ * @param tables the tenant's tables
+ */
+export function tablesRoutes(tables: Tables): Route[] {
+  return [
+    { method: "POST", path: "/tables", handle: (req) => json(tables.createTable(req.body), 201) },
+    { method: "GET", path: "/tables", handle: () => ({ tables: tables.listTables() }) },
+    { method: "GET", path: "/tables/:name", handle: (req) => tables.describeTable(param(req, "name")) },
+    {
+      method: "DELETE",
+      path: "/tables/:name",
+      handle: (req) => {
+        const force = req.query.get("force");
+        tables.dropTable(param(req, "name"), force === "true" || force === "1");
+        return new Response(null, { status: 204 });
+      },
+    },
+    { method: "POST", path: "/tables/:name/columns", handle: (req) => tables.addColumn(param(req, "name"), req.body) },
+    { method: "POST", path: "/tables/:name/indexes", handle: (req) => tables.addIndex(param(req, "name"), req.body) },
+    {
+      method: "DELETE",
+      path: "/tables/:name/indexes/:index",
+      handle: (req) => tables.dropIndex(param(req, "name"), param(req, "index")),
+    },
+    {
+      method: "POST",
+      path: "/tables/:name/rows",
+      maxBodyBytes: MAX_WRITE_BODY_BYTES,
+      handle: (req) => {
+        const table = param(req, "name");
+        tables.catalog.get(table);
+        const body = parseOrThrow(WriteBodySchema, req.body, "INVALID_ROW");
+        return tables.write(table, body.rows, body.mode);
+      },
+    },
+    {
+      method: "GET",
+      path: "/tables/:name/rows",
+      handle: (req) => {
+        const q = req.query;
+        const limit = q.get("limit");
+        const order = q.get("order");
+        const page = tables.scan(param(req, "name"), {
+          where: q.get("where") ?? undefined,
+          orderBy: q.get("orderBy") ?? undefined,
+          order: order === "desc" ? "desc" : order === "asc" || order === null ? "asc" : (order as never),
+          limit: limit === null ? undefined : Number(limit),
+          cursor: q.get("cursor") ?? undefined,
+        });
+        return { rows: page.rows.map(jsonSafe), cursor: page.cursor };
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/tables/:name/rows",
+      maxBodyBytes: MAX_WRITE_BODY_BYTES,
+      handle: (req) => {
+        const table = param(req, "name");
+        tables.catalog.get(table);
+        return tables.delete(table, parseOrThrow(DeleteBodySchema, req.body, "INVALID_KEY").keys);
+      },
+    },
+    {
+      method: "GET",
+      path: "/tables/:name/rows/:key",
+      handle: (req) => {
+        const table = param(req, "name");
+        const key = tables.rows.codec(table).parseUrlKey(rawKeySegment(req));
+        return jsonSafe(tables.rows.getByStoredKey(table, key));
+      },
+    },
+    {
+      method: "PATCH",
+      path: "/tables/:name/rows/:key",
+      handle: (req) => {
+        const table = param(req, "name");
+        const key = tables.rows.codec(table).parseUrlKey(rawKeySegment(req));
+        const body = parseOrThrow(PatchBodySchema, req.body, "INVALID_ROW");
+        return jsonSafe(tables.rows.updateByStoredKey(table, key, body.set));
+      },
+    },
+    {
+      method: "POST",
+      path: "/tables/:name/count",
+      handle: (req) => {
+        const body = parseOrThrow(CountBodySchema, req.body, "INVALID_PREDICATE");
+        return { count: tables.count(param(req, "name"), body?.where as never) };
+      },
+    },
+  ];
+}
