@@ -91,6 +91,37 @@ describe("alarm = earliest row", () => {
   });
 });
 
+describe("TenantDO: other capabilities' wake-ups go through the scheduler", () => {
+  it("the rate-limit sweep is a wake-up; when due, the pass calls rate-limit's onWake, which re-arms it", async () => {
+    const tenant = uniqueTenant("sweep");
+    const token = await tokenFor(tenant);
+    await call(`/v1/tenants/${tenant}/meta/k`, jsonInit("PUT", { value: 1 }, token));
+    const stub = env.TENANT.getByName(tenant);
+    const ref = JSON.stringify(["rate-limit", "sweep"]);
+    const read = () =>
+      runInDurableObject(stub, (_i, state) =>
+        state.storage.sql
+          .exec<{ due_at: number; gen: number }>(
+            "SELECT due_at, gen FROM sched_queue WHERE kind = 'wake' AND ref = ?",
+            ref,
+          )
+          .toArray(),
+      );
+    const [before] = await read();
+    expect(before).toBeDefined();
+    // Make it due now, then fire the alarm: the limiter sweeps and asks for the next sweep.
+    const now = Date.now();
+    await runInDurableObject(stub, async (_i, state) => {
+      state.storage.sql.exec("UPDATE sched_queue SET due_at = ? WHERE kind = 'wake' AND ref = ?", now, ref);
+      await state.storage.setAlarm(now);
+    });
+    await runDurableObjectAlarm(stub);
+    const [after] = await read();
+    expect(after?.due_at).toBeGreaterThan(now + 60_000);
+    expect(await alarmOf(tenant)).toBe(await earliestOf(tenant));
+  });
+});
+
 describe("fixture DO: tasks, eviction and wakes", () => {
   it("a chunked task survives eviction between chunks; each step applied once", async () => {
     const name = uniqueTenant("task");
@@ -134,9 +165,10 @@ describe("fixture DO: tasks, eviction and wakes", () => {
   it("a failing handler leaves a retry row; the alarm is re-armed to it", async () => {
     const stub = scheds.getByName(uniqueTenant("retry"));
     await stub.schedule({ key: "bad", handler: "test.fail", when: { delayMs: 0 } });
-    const report = await stub.pass();
-    expect(report.retried).toBe(1);
+    // The alarm (due now) may fire by itself before our pass: either way one attempt fails.
+    for (let i = 0; i < 5 && (await stub.state()).maxAttempt < 2; i++) await stub.pass();
     const s = await stub.state();
+    expect(s.maxAttempt).toBe(2);
     expect(s.earliest).not.toBeNull();
     expect(s.alarm).toBe(s.earliest);
   });

@@ -125,6 +125,8 @@ export class TestSchedulerDO extends DOBase<Env> {
     earliest: number | null;
     steps: number;
     wakes: number;
+    /** Highest attempt number among queued runs (2+ means a retry is waiting). */
+    maxAttempt: number;
     task: { status: string; steps: number; chunks: number } | null;
   }> {
     await this.ready();
@@ -137,6 +139,8 @@ export class TestSchedulerDO extends DOBase<Env> {
       earliest: sql.exec<{ t: number | null }>("SELECT min(due_at) AS t FROM sched_queue").one().t,
       steps: sql.exec<{ n: number }>("SELECT count(*) AS n FROM wakeprobe_steps").one().n,
       wakes: sql.exec<{ n: number }>("SELECT count(*) AS n FROM wakeprobe_events").one().n,
+      maxAttempt:
+        sql.exec<{ a: number | null }>("SELECT max(attempt) AS a FROM sched_queue WHERE kind = 'run'").one().a ?? 0,
       task: task ? { status: task.status, steps: task.steps, chunks: task.chunks } : null,
     };
   }
