@@ -78,6 +78,11 @@ export interface Scheduler {
   readonly config: SchedulerConfig;
 }
 
+/** A run row of a DAG task (its ref is `dag:<runId>:<taskId>`). */
+function isDagRow(row: QueueRow | undefined): boolean {
+  return row?.kind === "run" && row.ref.startsWith("dag:");
+}
+
 function emptyReport(): PassReport {
   return {
     due: 0,
@@ -299,18 +304,26 @@ class DurableScheduler implements Scheduler {
         const rows = this.#queue.due(clock.now(), Math.min(max - units + seen.size, max * 4));
         const fresh = rows.filter((r) => !seen.has(r.id));
         if (fresh.length === 0) break;
-        for (const row of fresh) {
-          if (units >= max) break;
-          seen.add(row.id);
-          report.due++;
-          try {
-            units += await this.#process(row, report, seen, max - units);
-          } catch (err) {
-            if (err instanceof SimulatedCrash) throw err;
+        for (let i = 0; i < fresh.length && units < max; ) {
+          // Consecutive DAG task rows run concurrently (their DAG already caps how many are
+          // queued at once); everything else runs one row after another, in due order.
+          let group = 1;
+          while (group < max - units && isDagRow(fresh[i + group]) && isDagRow(fresh[i])) group++;
+          const rows = fresh.slice(i, i + group);
+          i += group;
+          for (const row of rows) seen.add(row.id);
+          report.due += rows.length;
+          const results = await Promise.allSettled(rows.map((row) => this.#process(row, report, seen, max - units)));
+          results.forEach((result, k) => {
+            if (result.status === "fulfilled") {
+              units += result.value;
+              return;
+            }
+            if (result.reason instanceof SimulatedCrash) throw result.reason;
             report.errors++;
-            this.#isolate(row);
+            this.#isolate(rows[k] as QueueRow);
             units++;
-          }
+          });
         }
       }
       try {

@@ -103,6 +103,32 @@ describe("DAG runs", () => {
     expect(Math.max(...inFlight)).toBe(2);
   });
 
+  it("async tasks of one run really run concurrently, at most maxParallel at a time", async () => {
+    let active = 0;
+    let peak = 0;
+    const done: string[] = [];
+    const r = rig((s: Scheduler) =>
+      s.handler("slow", z.object({ id: z.string() }), async (p) => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        active--;
+        done.push(p.id);
+      }),
+    );
+    const tasks = Array.from({ length: 8 }, (_, i) => ({ id: `t${i}`, handler: "slow", payload: { id: `t${i}` } }));
+    r.s.defineDag({
+      id: "fan",
+      tasks: [...tasks, { id: "join", handler: "slow", payload: { id: "join" }, dependsOn: tasks.map((t) => t.id) }],
+      maxParallel: 3,
+    });
+    r.s.runDag("fan", { key: "k" });
+    await r.drain();
+    expect(peak).toBe(3);
+    expect(done).toHaveLength(9);
+    expect(done[8]).toBe("join");
+  });
+
   it("runDag is idempotent by key", () => {
     const { r } = dagRig();
     r.s.defineDag({ id: "d", tasks: [t("a")] });
