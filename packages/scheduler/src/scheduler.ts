@@ -42,36 +42,63 @@ export type { WakeFn } from "./runner.ts";
 
 /** Long-running task progress. */
 export interface TaskApi {
+  /** Progress of a task, or null. */
   get(id: string): TaskState | null;
   /** Stops the task between two steps. @throws {NOT_FOUND} */
   cancel(id: string): void;
 }
 
 /** The scheduler of one Durable Object. */
+/** The scheduler of one Durable Object: the only code that sets its alarm. */
 export interface Scheduler {
+  /**
+   * Registers a handler by name (in the constructor, on every deploy). Schedules naming it are
+   * checked against `schema` at creation, never at fire time.
+   * @throws {HANDLER_EXISTS} @throws {INVALID_SCHEDULE} for a bad name
+   */
   handler<S extends z.ZodType>(
     name: string,
     schema: S,
     fn: HandlerFn<z.output<S>>,
     o?: { retry?: RetryPolicyInput },
   ): void;
+  /** Registers a long-running task by name (scheduled like a handler, run in chunks). */
   task<S extends z.ZodType, C>(name: string, schema: S, t: TaskDefinition<z.output<S>, C>, o?: TaskBudget): void;
+  /**
+   * Creates a schedule, or returns the one with the same key and definition (0 rows written).
+   * @throws {INVALID_SCHEDULE|INVALID_CRON|INVALID_TIMEZONE|UNKNOWN_HANDLER|INVALID_PAYLOAD} 400
+   * @throws {PAYLOAD_TOO_LARGE} 413 @throws {SCHEDULE_CONFLICT|SCHEDULE_LIMIT} 409
+   */
   schedule(s: ScheduleInput): { schedule: Schedule; created: boolean };
+  /** A schedule, or null. */
   get(id: string): Schedule | null;
+  /** Schedules by status, kind and handler; keyset pages of at most 100. */
   list(q?: ListQuery): Page<Schedule>;
+  /** A schedule's history, newest first. @throws {NOT_FOUND} */
   runs(id: string, q?: PageQuery): Page<RunRecord>;
+  /** Stops future slots; a run in flight finishes. @throws {NOT_FOUND} */
   cancel(id: string): void;
+  /** Paused slots never run or catch up. @throws {NOT_FOUND} @throws {SCHEDULE_CONFLICT} */
   pause(id: string): void;
+  /** Resumes from now. @throws {NOT_FOUND} @throws {SCHEDULE_CONFLICT} */
   resume(id: string): void;
   readonly deadLetters: DeadLetterApi;
   readonly tasks: TaskApi;
+  /** Stores a DAG definition (identical → no-op, changed → version n+1). @throws {DAG_INVALID|DAG_CYCLE} */
   defineDag(d: DagInput): { version: number; created: boolean };
+  /** Starts a DAG run, or returns the run with this key. @throws {NOT_FOUND} */
   runDag(id: string, o: { key: string; version?: number | "latest" }): DagRun;
+  /** A DAG run with its tasks, or null. */
   getDagRun(dagId: string, runId: string): DagRun | null;
+  /** Starts `to` when a run of `from` ends. @throws {DAG_CYCLE} @throws {NOT_FOUND} */
   addTrigger(t: TriggerInput): void;
+  /** The port other capabilities use to be called back later. */
   readonly wake: Wake;
+  /** Registers the wake handler of `owner`. */
   onWake(owner: string, fn: WakeFn): void;
+  /** Migrations, re-queues work of a dead instance, and sets the alarm if rows have none. */
   start(): Promise<void>;
+  /** One pass: at most `maxPerPass` due rows, each isolated; re-arms in a `finally`. */
   onAlarm(): Promise<PassReport>;
   /** Resolves when the alarm calls queued by mutations finished. */
   settle(): Promise<void>;
