@@ -1,20 +1,15 @@
 /**
  * DAGs: immutable versioned definitions, runs with in-degree ready sets and a parallelism cap,
- * per-task retries, skipped descendants, and cross-DAG triggers through an outbox.
+ * per-task retries and skipped descendants; the end of a run hands off to `triggers.ts` (outbox).
  * @module
  */
 import { type Clock, checksum, newId, parseOrThrow, type Sql } from "@durable/core";
+import { findCycle } from "./cycles.ts";
 import { schedError } from "./errors.ts";
 import type { Queue } from "./queue.ts";
 import type { RunSpec } from "./run-spec.ts";
-import {
-  type DagDefinition,
-  type DagInput,
-  DagInputSchema,
-  KeySchema,
-  type TriggerInput,
-  TriggerInputSchema,
-} from "./schemas.ts";
+import { type DagDefinition, type DagInput, DagInputSchema, KeySchema } from "./schemas.ts";
+import { Triggers } from "./triggers.ts";
 import type { DagRun } from "./types.ts";
 
 /** Checks a handler name and payload as at schedule creation; returns the payload's JSON. */
@@ -41,38 +36,6 @@ interface RunRow {
   [column: string]: string | number | null;
 }
 
-/**
- * Finds a cycle in a graph given as adjacency lists; returns its path (first node repeated).
- * @param nodes every node
- * @param edges node → the nodes it points to
- */
-export function findCycle(nodes: Iterable<string>, edges: (node: string) => readonly string[]): string[] | null {
-  const state = new Map<string, 1 | 2>();
-  const stack: string[] = [];
-  const visit = (node: string): string[] | null => {
-    state.set(node, 1);
-    stack.push(node);
-    for (const next of edges(node)) {
-      const s = state.get(next);
-      if (s === 1) return [...stack.slice(stack.indexOf(next)), next];
-      if (s === undefined) {
-        const found = visit(next);
-        if (found) return found;
-      }
-    }
-    stack.pop();
-    state.set(node, 2);
-    return null;
-  };
-  for (const node of nodes) {
-    if (!state.has(node)) {
-      const found = visit(node);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
 /** The DAG engine over `sched_dags`, `sched_dag_runs`, `sched_dag_task_runs`, triggers and outbox. */
 export class Dags {
   readonly #sql: Sql;
@@ -80,12 +43,19 @@ export class Dags {
   readonly #queue: Queue;
   readonly #check: PayloadCheck;
   readonly #cache = new Map<string, Compiled>();
+  readonly #triggers: Triggers;
 
   constructor(sql: Sql, clock: Clock, queue: Queue, check: PayloadCheck) {
     this.#sql = sql;
     this.#clock = clock;
     this.#queue = queue;
     this.#check = check;
+    this.#triggers = new Triggers(sql, clock, queue, (id) => this.exists(id));
+  }
+
+  /** Cross-DAG triggers and their outbox. */
+  get triggers(): Triggers {
+    return this.#triggers;
   }
 
   /**
@@ -314,108 +284,7 @@ export class Dags {
     }
     const status = after.failed ? "failed" : "succeeded";
     this.#sql.exec("UPDATE sched_dag_runs SET status = ?, ended_at = ? WHERE id = ?", status, now, ref.runId);
-    return this.#writeOutbox(after.dag_id, ref.runId, status, now);
-  }
-
-  #writeOutbox(dagId: string, runId: string, status: "succeeded" | "failed", now: number): string[] {
-    const triggers = this.#sql
-      .exec<{ to_dag: string; on_status: string; to_version: string; target: string | null }>(
-        "SELECT to_dag, on_status, to_version, target FROM sched_triggers WHERE from_dag = ?",
-        dagId,
-      )
-      .toArray();
-    const ids: string[] = [];
-    for (const t of triggers) {
-      const fires =
-        t.on_status === "completed" ||
-        (t.on_status === "success" && status === "succeeded") ||
-        (t.on_status === "failure" && status === "failed");
-      if (!fires) continue;
-      const id = `trigger:${dagId}:${runId}:${t.to_dag}`;
-      this.#sql.exec(
-        "INSERT INTO sched_outbox (id, to_dag, to_version, target, state, created_at) VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT (id) DO NOTHING",
-        id,
-        t.to_dag,
-        t.to_version,
-        t.target,
-        now,
-      );
-      // The safety net: if delivery after commit never happens, this row retries it.
-      this.#queue.put("outbox", id, now + 1_000);
-      ids.push(id);
-    }
-    return ids;
-  }
-
-  /** An outbox row, for delivery. */
-  outbox(
-    id: string,
-  ): { id: string; to_dag: string; to_version: string; target: string | null; state: string; attempts: number } | null {
-    return (
-      this.#sql
-        .exec<{
-          id: string;
-          to_dag: string;
-          to_version: string;
-          target: string | null;
-          state: string;
-          attempts: number;
-        }>("SELECT id, to_dag, to_version, target, state, attempts FROM sched_outbox WHERE id = ?", id)
-        .toArray()[0] ?? null
-    );
-  }
-
-  /** Marks an outbox row delivered and drops its retry row. */
-  delivered(id: string): void {
-    this.#sql.exec("UPDATE sched_outbox SET state = 'delivered', delivered_at = ? WHERE id = ?", this.#clock.now(), id);
-    this.#queue.deleteRef("outbox", id);
-  }
-
-  /** Records a failed delivery and moves its retry row (1 s doubling to 30 s). */
-  deliveryFailed(id: string, error: string): void {
-    const row = this.#sql
-      .exec<{ attempts: number }>(
-        "UPDATE sched_outbox SET attempts = attempts + 1, error = ? WHERE id = ? RETURNING attempts",
-        error,
-        id,
-      )
-      .toArray()[0];
-    const delay = Math.min(30_000, 1_000 * 2 ** Math.max(0, (row?.attempts ?? 1) - 1));
-    this.#queue.moveRef("outbox", id, this.#clock.now() + delay);
-  }
-
-  /**
-   * Adds (or updates) a trigger from one DAG's run end to another DAG.
-   * @throws {DAG_CYCLE} when local triggers would loop (A → B → A)
-   * @throws {NOT_FOUND} unknown DAG
-   */
-  addTrigger(input: TriggerInput, hasSink: boolean): void {
-    const t = parseOrThrow(TriggerInputSchema, input, "DAG_INVALID");
-    if (!this.exists(t.from)) throw schedError("NOT_FOUND", `dag ${t.from} not found`, 404);
-    if (t.target === undefined) {
-      if (!this.exists(t.to)) throw schedError("NOT_FOUND", `dag ${t.to} not found`, 404);
-      const edges = new Map<string, string[]>();
-      const rows = this.#sql
-        .exec<{ from_dag: string; to_dag: string }>("SELECT from_dag, to_dag FROM sched_triggers WHERE target IS NULL")
-        .toArray();
-      for (const r of [...rows, { from_dag: t.from, to_dag: t.to }]) {
-        edges.set(r.from_dag, [...(edges.get(r.from_dag) ?? []), r.to_dag]);
-      }
-      const cycle = findCycle(edges.keys(), (n) => edges.get(n) ?? []);
-      if (cycle) throw schedError("DAG_CYCLE", `trigger cycle: ${cycle.join(" → ")}`);
-    } else if (!hasSink) {
-      throw schedError("DAG_INVALID", "a trigger with a target needs the TriggerSink port");
-    }
-    this.#sql.exec(
-      `INSERT INTO sched_triggers (from_dag, to_dag, on_status, to_version, target, created_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (from_dag, to_dag) DO UPDATE SET on_status = excluded.on_status, to_version = excluded.to_version, target = excluded.target`,
-      t.from,
-      t.to,
-      t.on,
-      String(t.toVersion),
-      t.target ?? null,
-      this.#clock.now(),
-    );
+    return this.#triggers.writeOutbox(after.dag_id, ref.runId, status, now);
   }
 
   /** A run with its tasks, or null. */

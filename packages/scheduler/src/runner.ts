@@ -402,7 +402,7 @@ export class Runner {
 
   async deliver(id: string, report: PassReport): Promise<void> {
     const { transactionSync } = this.#ports;
-    const ob = this.#dags.outbox(id);
+    const ob = this.#dags.triggers.outbox(id);
     if (!ob || ob.state === "delivered") {
       transactionSync(() => this.#queue.deleteRef("outbox", id));
       return;
@@ -414,17 +414,17 @@ export class Runner {
         const sink = this.#ports.triggerSink;
         if (!sink) throw new Error("no TriggerSink port");
         await sink.send({ target: ob.target, dag: ob.to_dag, version, key });
-        transactionSync(() => this.#dags.delivered(id));
+        transactionSync(() => this.#dags.triggers.delivered(id));
       } else {
         transactionSync(() => {
           this.#dags.run(ob.to_dag, { key, version });
-          this.#dags.delivered(id);
+          this.#dags.triggers.delivered(id);
         });
       }
       report.deliveries++;
     } catch (err) {
       if (err instanceof SimulatedCrash) throw err;
-      transactionSync(() => this.#dags.deliveryFailed(id, errorText(err)));
+      transactionSync(() => this.#dags.triggers.deliveryFailed(id, errorText(err)));
     }
   }
 }

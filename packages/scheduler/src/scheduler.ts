@@ -295,7 +295,7 @@ class DurableScheduler implements Scheduler {
   }
 
   addTrigger(t: TriggerInput): void {
-    this.#mutate(() => this.#dags.addTrigger(t, this.#ports.triggerSink !== undefined));
+    this.#mutate(() => this.#dags.triggers.addTrigger(t, this.#ports.triggerSink !== undefined));
   }
 
   // ---- wake ---------------------------------------------------------------------------
