@@ -4,7 +4,7 @@
  * queue row after each mutation (+60 s, +10 s, +120 s → +10 s; all cancelled → none; in TenantDO
  * the rate-limit sweep wake-up is one of the rows); an early
  * alarm runs nothing and re-arms; a chunked task survives eviction between chunks with each step
- * applied once; another capability's `Wake` reaches its `onWake`.
+ * applied once; another capability's `Wake` reaches its `onWake`; a lost alarm is set again on start.
  * Does not prove production alarm retry timing or CPU-time budgets (local clocks advance during CPU work).
  */
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
@@ -88,6 +88,21 @@ describe("alarm = earliest row", () => {
     const runs = await jsonOf(await call(`/v1/tenants/${tenant}/scheduler/schedules/${id}/runs`, { token }));
     expect((runs.items as { status: string }[]).map((r) => r.status)).toEqual(["succeeded"]);
     expect(await alarmOf(tenant)).toBe(await earliestOf(tenant));
+  });
+});
+
+describe("self-heal", () => {
+  it("a restarted DO whose alarm was lost sets it again from the queue on start", async () => {
+    const name = uniqueTenant("heal");
+    let stub = scheds.getByName(name);
+    const { nextRunAt } = await stub.schedule({ key: "h", handler: "platform.noop", when: { delayMs: 600_000 } });
+    await runInDurableObject(stub, (_i, state) => state.storage.deleteAlarm());
+    expect((await stub.state()).alarm).toBeNull();
+    await abortAllDurableObjects();
+    stub = scheds.getByName(name);
+    // Any first event starts the DO: migrations, then the scheduler's onStart re-arms.
+    const s = await stub.state();
+    expect(s.alarm).toBe(nextRunAt);
   });
 });
 
