@@ -69,12 +69,14 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
   readonly #identity: TenantIdentity;
   #starting: Promise<void> | undefined;
   #started = false;
+  /** Set by the first event: from then on the set of capabilities is fixed, even if start fails. */
+  #locked = false;
 
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
     const storage = ctx.storage;
     this.ports = {
-      sql: storage.sql as unknown as Sql,
+      sql: storage.sql,
       transactionSync: (fn) => storage.transactionSync(fn),
       clock: systemClock,
       alarm: {
@@ -95,7 +97,7 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
    * @throws when called after start or with a name already used
    */
   protected use(capability: Capability): this {
-    if (this.#starting) throw new Error(`use(${capability.name}) after start: capabilities are fixed at construction`);
+    if (this.#locked) throw new Error(`use(${capability.name}) after start: capabilities are fixed at construction`);
     if (this.#capabilities.some((c) => c.name === capability.name)) {
       throw new Error(`capability ${capability.name} is registered twice`);
     }
@@ -141,6 +143,7 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
    */
   protected ready(): Promise<void> {
     if (this.#started) return Promise.resolve();
+    this.#locked = true;
     this.#starting ??= this.ctx
       .blockConcurrencyWhile(() => this.#start())
       .then(
