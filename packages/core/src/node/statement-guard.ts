@@ -58,15 +58,20 @@ export function statementHeads(script: string): string[][] {
   return heads;
 }
 
-/** Query texts already checked and found allowed (hot statements repeat; checking is O(length)). */
+/**
+ * Query texts already checked and found allowed (hot statements repeat; checking is O(length)).
+ * Only texts up to 16 KB are kept, so the memo stays under about 32 MB.
+ */
 const allowedQueries = new Set<string>();
 
 /** Throws the error DO SQLite would throw for this statement and these bindings, if any. */
 export function assertAllowed(query: string, bindings: readonly SqlBinding[]): void {
   if (!allowedQueries.has(query)) {
     assertQueryAllowed(query);
-    if (allowedQueries.size >= 2_000) allowedQueries.clear();
-    allowedQueries.add(query);
+    if (query.length <= 16_384) {
+      if (allowedQueries.size >= 2_000) allowedQueries.clear();
+      allowedQueries.add(query);
+    }
   }
   assertBindingsAllowed(bindings);
 }
