@@ -32,6 +32,21 @@ import type { WritePath } from "./write-path.ts";
 export const MAX_BATCH_ROWS = 10_000;
 /** Most rows one scan page returns. */
 export const MAX_PAGE_ROWS = 1000;
+/**
+ * Stored bytes after which a scan page ends early (with a cursor): 1,000 rows of up to 2 MiB
+ * each would not fit in a DO's 128 MB of memory, nor in a reasonable response.
+ */
+export const MAX_PAGE_BYTES = 8 * 1024 * 1024;
+
+/** Approximate stored size of a row read back (strings by UTF-16 length, numbers 8 bytes). */
+function rowBytes(row: SqlRow): number {
+  let n = 0;
+  for (const key in row) {
+    const v = row[key];
+    n += typeof v === "string" ? v.length : v instanceof ArrayBuffer ? v.byteLength : 8;
+  }
+  return n;
+}
 /** Keys looked up per statement (bound as one JSON array). */
 const KEYS_PER_LOOKUP = 1000;
 /** Most UTF-8 bytes of one bound JSON key list: DO SQLite refuses a bound value over ~2 MiB. */
@@ -378,15 +393,24 @@ export class Rows {
       conditions.push(after.sql);
       bindings.push(...after.bindings);
     }
-    const rows = this.#sql
-      .exec(
-        `SELECT * FROM ${storageTable(table)}${conditions.length ? ` WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${keysetOrderBy(spec)} LIMIT ?`,
-        ...bindings,
-        limit + 1,
-      )
-      .toArray();
-    const more = rows.length > limit;
-    const page = more ? rows.slice(0, limit) : rows;
+    const rows = this.#sql.exec(
+      `SELECT * FROM ${storageTable(table)}${conditions.length ? ` WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${keysetOrderBy(spec)} LIMIT ?`,
+      ...bindings,
+      limit + 1,
+    );
+    // Read row by row: the page ends at `limit` rows or MAX_PAGE_BYTES, whichever comes first,
+    // and one more row tells whether a next page exists.
+    const page: SqlRow[] = [];
+    let bytes = 0;
+    let more = false;
+    for (const row of rows) {
+      if (page.length >= limit || bytes >= MAX_PAGE_BYTES) {
+        more = true;
+        break;
+      }
+      page.push(row);
+      bytes += rowBytes(row);
+    }
     const last = page[page.length - 1];
     return {
       rows: page.map((r) => codec.decodeRow(r)),

@@ -131,6 +131,38 @@ describe("statement and value limits", () => {
     const rows = Array.from({ length: 20 }, (_, i) => row(i));
     expect(tables.insert("wide", rows)).toEqual({ inserted: 20, updated: 0 });
     expect(tables.upsert("wide", rows)).toEqual({ inserted: 0, updated: 20 });
-    expect(tables.scan("wide", { limit: 1000 }).rows).toHaveLength(20);
+    expect(tables.count("wide")).toBe(20);
+    expect(tables.get("wide", 19)).toEqual(row(19));
+  });
+
+  it("ends a scan page at 8 MiB of stored values, and paging still returns every row once", () => {
+    const { tables } = open();
+    tables.createTable({
+      name: "docs",
+      columns: [
+        { name: "k", type: "integer" },
+        { name: "body", type: "text" },
+      ],
+      primaryKey: "k",
+    });
+    for (let i = 0; i < 4; i++) {
+      tables.insert(
+        "docs",
+        Array.from({ length: 5 }, (_, j) => ({ k: i * 5 + j, body: `${i * 5 + j}`.padEnd(1_500_000, "b") })),
+      );
+    }
+    const first = tables.scan("docs", { limit: 1000 });
+    // 1.5 MB rows: the page closes after the row that reaches 8 MiB (6 rows), not at 20.
+    expect(first.rows.map((r) => r.k)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(first.cursor).not.toBeNull();
+    const seen: unknown[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = tables.scan("docs", { limit: 1000, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.rows.map((r) => r.k));
+      cursor = page.cursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(tables.scan("docs", { limit: 3 }).rows).toHaveLength(3);
   });
 });
