@@ -1,7 +1,8 @@
 /**
  * Proves, in real DO SQLite through the Worker, that the tables stay inside DO SQLite's
  * statement and value limits where the input is large rather than many: a 100-column table of
- * long text values (statements bind far more than 100 KB), rows near the 2 MiB cap, 1,000
+ * long text values (statements bind far more than 100 KB), a row at the 2 MiB cap, a scan page
+ * cut at 8 MiB, 1,000
  * upserted and deleted rows whose text keys add up to 3 MB (bound as JSON key lists), an `in`
  * list too large to bind (400, not 500), and 100 multi-byte column defaults (400 before the
  * DDL could pass 100 KB). Does not prove throughput (spikes/tables) or the Node adapter's
@@ -52,7 +53,7 @@ describe("large values within DO SQLite's limits", () => {
     );
   });
 
-  it("stores a row just under 2 MiB and reads it back; one byte more is 413 ROW_TOO_LARGE", async () => {
+  it("stores a row of exactly 2 MiB (as counted) and reads it back; one byte more is 413 ROW_TOO_LARGE", async () => {
     const req = await tenant();
     const columns = [
       { name: "id", type: "integer" },
@@ -72,6 +73,28 @@ describe("large values within DO SQLite's limits", () => {
       status: 413,
       code: "ROW_TOO_LARGE",
     });
+  });
+
+  it("ends a page of 1.5 MB rows at 8 MiB with a cursor, and the next page holds the rest", async () => {
+    const req = await tenant();
+    const columns = [
+      { name: "k", type: "integer" },
+      { name: "body", type: "text" },
+    ];
+    expect((await req("", "POST", { name: "docs", columns, primaryKey: "k" })).status).toBe(201);
+    for (const ks of [
+      [0, 1, 2, 3],
+      [4, 5, 6],
+    ]) {
+      const rows = ks.map((k) => ({ k, body: `${k}`.padEnd(1_500_000, "b") }));
+      expect((await req("/docs/rows", "POST", { rows })).status).toBe(200);
+    }
+    const first = await jsonOf(await req("/docs/rows?limit=1000"));
+    expect((first.rows as { k: number }[]).map((r) => r.k)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(typeof first.cursor).toBe("string");
+    const second = await jsonOf(await req(`/docs/rows?limit=1000&cursor=${first.cursor}`));
+    expect((second.rows as { k: number }[]).map((r) => r.k)).toEqual([6]);
+    expect(second.cursor).toBeNull();
   });
 
   it("upserts and deletes 1,000 rows whose 3 KB text keys add up to 3 MB", async () => {
