@@ -46,8 +46,13 @@ function fromBase64Url(text: string): string {
   );
 }
 
-function scopeHash(scope: string): string {
-  return fnv1a32(scope).toString(36);
+/**
+ * The check value of a cursor: a hash of its scope and its position, so that a cursor replayed
+ * against another query, or one whose position was edited, is refused. It detects tampering and
+ * corruption, not forgery (no secret): a forged position only resumes the same query elsewhere.
+ */
+function checkHash(scope: string, position: readonly unknown[]): string {
+  return fnv1a32(`${scope}\u0000${JSON.stringify(position)}`).toString(36);
 }
 
 /**
@@ -119,7 +124,7 @@ export function keysetAfter(spec: KeysetSpec, position: KeysetPosition): { sql: 
  * @param position from {@link keysetPositionOf}
  */
 export function encodeCursor(scope: string, position: KeysetPosition): string {
-  return `c${CURSOR_VERSION}.${toBase64Url(JSON.stringify([scopeHash(scope), ...position]))}`;
+  return `c${CURSOR_VERSION}.${toBase64Url(JSON.stringify([checkHash(scope, position), ...position]))}`;
 }
 
 /**
@@ -142,11 +147,11 @@ export function decodeCursor(cursor: string, scope: string, arity: number): Keys
   }
   if (!Array.isArray(parsed) || parsed.length !== arity + 1) throw invalidCursor("cursor is malformed");
   const [hash, ...position] = parsed as unknown[];
-  if (hash !== scopeHash(scope)) throw invalidCursor("cursor belongs to another query");
   for (const v of position) {
     if (!(v === null || typeof v === "string" || (typeof v === "number" && Number.isFinite(v)))) {
       throw invalidCursor("cursor is malformed");
     }
   }
+  if (hash !== checkHash(scope, position)) throw invalidCursor("cursor belongs to another query or was altered");
   return position as KeysetPosition;
 }

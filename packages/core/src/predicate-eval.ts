@@ -20,6 +20,24 @@ export function likeToRegExp(pattern: string): RegExp {
   return new RegExp(`^${out}$`, "u");
 }
 
+/** Maps a UTF-16 code unit so that comparing mapped units orders strings by code point (UTF-8 order). */
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000; // surrogates: above the whole BMP
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
+}
+
+/** Compares two strings as SQLite's BINARY collation does (UTF-8 bytes), not by UTF-16 units. */
+function compareText(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) < codePointRank(y) ? -1 : 1;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
@@ -41,7 +59,7 @@ export function evaluatePredicate(
   const cmp = (a: SqlBinding, b: SqlBinding): number | null => {
     if (a === null || b === null) return null;
     if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
-    if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
+    if (typeof a === "string" && typeof b === "string") return compareText(a, b);
     // SQLite orders numbers before text.
     if (typeof a === "number" && typeof b === "string") return -1;
     if (typeof a === "string" && typeof b === "number") return 1;

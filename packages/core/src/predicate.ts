@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { PlatformError } from "./errors.ts";
-import type { SqlBinding } from "./sql.ts";
+import { SQL_LIMITS, type SqlBinding } from "./sql.ts";
 import { describeZodError } from "./validation.ts";
 
 /** A value a predicate compares against. */
@@ -340,5 +340,15 @@ export function compilePredicate(predicate: Predicate, options: CompileOptions):
     }
   };
   const sql = walk(predicate);
+  // A bound value over DO SQLite's cap (an `in` list of long strings) is the caller's error, not a fault.
+  for (const b of bindings) {
+    if (
+      typeof b === "string" &&
+      b.length * 3 > SQL_LIMITS.maxValueBytes &&
+      new TextEncoder().encode(b).length > SQL_LIMITS.maxValueBytes
+    ) {
+      throw invalid(`a predicate value (or in list) is larger than ${SQL_LIMITS.maxValueBytes} bytes`);
+    }
+  }
   return { sql, bindings };
 }

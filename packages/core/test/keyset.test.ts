@@ -40,6 +40,17 @@ describe("cursor", () => {
     expect(codeOf(() => decodeCursor("c1.e30", "s", 1))).toBe("INVALID_CURSOR");
     expect(decodeCursor(encodeCursor("s", ["é✓"]), "s", 1)).toEqual(["é✓"]);
   });
+
+  it("refuses a cursor whose position was edited but whose scope hash was kept", () => {
+    const c = encodeCursor("orders|price|asc", [12.5, "k1"]);
+    const [hash] = JSON.parse(atob(c.slice(3).replace(/-/g, "+").replace(/_/g, "/"))) as [string];
+    const edited = `c1.${btoa(JSON.stringify([hash, 99, "k9"]))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "")}`;
+    expect(codeOf(() => decodeCursor(edited, "orders|price|asc", 2))).toBe("INVALID_CURSOR");
+    expect(decodeCursor(c, "orders|price|asc", 2)).toEqual([12.5, "k1"]);
+  });
 });
 
 function pageAll(

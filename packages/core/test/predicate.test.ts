@@ -246,3 +246,26 @@ describe("compiled SQL agrees with the in-memory evaluator (fast-check)", () => 
     );
   });
 });
+
+describe("the evaluator orders text as SQLite does (UTF-8 bytes, i.e. code points)", () => {
+  it("agrees with SQL when astral characters meet characters from U+E000 to U+FFFF", () => {
+    const texts = ["z", "\uE000", "\uFFFD", "\uFFFF", "😀", "😀a", "\u{10FFFF}", "a😀", "a\uFFFF"];
+    const rows = texts.map((s, i) => ({ id: i + 1, n: null, s, m: null }));
+    const h = db(rows);
+    for (const value of texts) {
+      for (const op of ["<", "<=", ">", ">="] as const) {
+        const p: Predicate = { col: "s", op, value };
+        const expected = rows
+          .filter((r) => evaluatePredicate(p, (c) => (c === "s" ? r.s : null)) === true)
+          .map((r) => r.id);
+        expect({ p, ids: select(h, p) }).toEqual({ p, ids: expected });
+      }
+      const between: Predicate = { col: "s", op: "between", low: "\uE000", high: value };
+      const expected = rows
+        .filter((r) => evaluatePredicate(between, (c) => (c === "s" ? r.s : null)) === true)
+        .map((r) => r.id);
+      expect(select(h, between)).toEqual(expected);
+    }
+    h.close();
+  });
+});

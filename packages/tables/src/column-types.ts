@@ -58,6 +58,11 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(
 /** Epoch ms of an ISO 8601 date or date-time (no offset means UTC), or undefined. */
 export function parseIsoTimestamp(text: string): number | undefined {
   if (!ISO_DATE.test(text)) return undefined;
+  // Date.parse rolls an impossible day over (2023-02-29 → March 1); the platform refuses it.
+  const year = Number(text.slice(0, 4));
+  const month = Number(text.slice(5, 7));
+  const day = Number(text.slice(8, 10));
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
   let normal = text.replace(" ", "T");
   // Date.parse reads a date-time without offset as local time; the platform means UTC.
   if (normal.length > 10 && !/(Z|[+-]\d{2}:?\d{2})$/.test(normal)) normal += "Z";

@@ -22,6 +22,7 @@ export { jsonSafe, MAX_WRITE_BODY_BYTES, tablesRoutes } from "./routes.ts";
 export { type KeyInput, MAX_ROW_BYTES, RowCodec, type RowInput } from "./row-codec.ts";
 export {
   MAX_BATCH_ROWS,
+  MAX_PAGE_BYTES,
   MAX_PAGE_ROWS,
   Rows,
   type ScanOptions,

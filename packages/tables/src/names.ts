@@ -17,6 +17,7 @@ export const RESERVED_PREFIXES = [
   "tbl_",
   "sqlite_",
   "core_",
+  "platform_",
   "meta_",
   "rl_",
   "sched_",

@@ -38,6 +38,9 @@ function toSqlValue(v: SqlBinding): SqlValue {
   return v;
 }
 
+/** A number in plain decimal notation (a URL key part of a numeric key column). */
+const DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
 /** The codec of one table version. */
 export class RowCodec {
   readonly def: TableDef;
@@ -174,9 +177,9 @@ export class RowCodec {
     }
     const typed = parts.map((p, i) => {
       const type = this.#byName.get(this.def.primaryKey[i] ?? "")?.col.type;
-      if (type === "integer" || type === "real" || (type === "timestamp" && /^-?\d+$/.test(p))) {
-        return p.trim() === "" ? p : Number(p);
-      }
+      // Decimal only: Number() would also read `0x10`, ` 16` or `016`, giving one row many URLs.
+      if (type === "integer" || type === "real") return DECIMAL.test(p) ? Number(p) : p;
+      if (type === "timestamp" && /^-?(?:0|[1-9]\d*)$/.test(p)) return Number(p);
       if (type === "boolean") return p === "true" ? true : p === "false" ? false : p;
       return p;
     });

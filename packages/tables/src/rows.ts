@@ -32,8 +32,54 @@ import type { WritePath } from "./write-path.ts";
 export const MAX_BATCH_ROWS = 10_000;
 /** Most rows one scan page returns. */
 export const MAX_PAGE_ROWS = 1000;
+/**
+ * Stored bytes after which a scan page ends early (with a cursor): 1,000 rows of up to 2 MiB
+ * each would not fit in a DO's 128 MB of memory, nor in a reasonable response.
+ */
+export const MAX_PAGE_BYTES = 8 * 1024 * 1024;
+
+/** Approximate stored size of a row read back (strings by UTF-16 length, numbers 8 bytes). */
+function rowBytes(row: SqlRow): number {
+  let n = 0;
+  for (const key in row) {
+    const v = row[key];
+    n += typeof v === "string" ? v.length : v instanceof ArrayBuffer ? v.byteLength : 8;
+  }
+  return n;
+}
 /** Keys looked up per statement (bound as one JSON array). */
 const KEYS_PER_LOOKUP = 1000;
+/** Most UTF-8 bytes of one bound JSON key list: DO SQLite refuses a bound value over ~2 MiB. */
+const KEY_LIST_BYTES = 1024 * 1024;
+
+/** A group of keys bound as one JSON array, or one key too long for a list, bound column by column. */
+type KeyGroup = { json: string } | { key: SqlBinding[] };
+
+/** Splits keys into JSON lists of ≤ 1,000 keys and ≤ 1 MiB each; a key longer than that stands alone. */
+function keyGroups(keys: readonly SqlBinding[][]): KeyGroup[] {
+  const groups: KeyGroup[] = [];
+  let parts: string[] = [];
+  let bytes = 2;
+  const flush = () => {
+    if (parts.length > 0) groups.push({ json: `[${parts.join(",")}]` });
+    parts = [];
+    bytes = 2;
+  };
+  for (const key of keys) {
+    const text = JSON.stringify(key);
+    // An upper bound for short keys (3 bytes per UTF-16 unit), exact for long ones.
+    const size = text.length * 3 <= 1024 ? text.length * 3 : new TextEncoder().encode(text).length;
+    if (size + 2 > KEY_LIST_BYTES) {
+      groups.push({ key });
+      continue;
+    }
+    if (parts.length >= KEYS_PER_LOOKUP || bytes + size + 1 > KEY_LIST_BYTES) flush();
+    parts.push(text);
+    bytes += size + 1;
+  }
+  flush();
+  return groups;
+}
 
 /** How a row write treats an existing key. */
 export type WriteMode = "insert" | "upsert";
@@ -132,13 +178,12 @@ export class Rows {
     const found = new Map<string, SqlRow>();
     const codec = this.codec(def.name);
     const where = this.#keyInList(def);
-    for (let start = 0; start < keys.length; start += KEYS_PER_LOOKUP) {
-      const chunk = keys.slice(start, start + KEYS_PER_LOOKUP);
-      for (const row of this.#sql
-        .exec(`SELECT * FROM ${storageTable(def.name)} WHERE ${where}`, JSON.stringify(chunk))
-        .toArray()) {
-        found.set(JSON.stringify(codec.keyOf(codec.valuesOf(row))), row);
-      }
+    for (const group of keyGroups(keys)) {
+      const rows =
+        "json" in group
+          ? this.#sql.exec(`SELECT * FROM ${storageTable(def.name)} WHERE ${where}`, group.json).toArray()
+          : [this.#getStored(def, group.key)];
+      for (const row of rows) if (row) found.set(JSON.stringify(codec.keyOf(codec.valuesOf(row))), row);
     }
     return found;
   }
@@ -216,13 +261,13 @@ export class Rows {
     const where = this.#keyInList(def);
     return this.#writes.write(table, () => {
       const deleted: SqlRow[] = [];
-      for (let start = 0; start < encoded.length; start += KEYS_PER_LOOKUP) {
-        const chunk = JSON.stringify(encoded.slice(start, start + KEYS_PER_LOOKUP));
-        for (const row of this.#sql
-          .exec(`DELETE FROM ${storageTable(table)} WHERE ${where} RETURNING *`, chunk)
-          .toArray()) {
-          deleted.push(row);
-        }
+      const keyWhere = def.primaryKey.map((k) => `${quoteIdent(k)} = ?`).join(" AND ");
+      for (const group of keyGroups(encoded)) {
+        const rows =
+          "json" in group
+            ? this.#sql.exec(`DELETE FROM ${storageTable(table)} WHERE ${where} RETURNING *`, group.json)
+            : this.#sql.exec(`DELETE FROM ${storageTable(table)} WHERE ${keyWhere} RETURNING *`, ...group.key);
+        for (const row of rows.toArray()) deleted.push(row);
       }
       return { result: { deleted: deleted.length }, change: { inserted: [], updated: [], deleted } };
     });
@@ -348,15 +393,24 @@ export class Rows {
       conditions.push(after.sql);
       bindings.push(...after.bindings);
     }
-    const rows = this.#sql
-      .exec(
-        `SELECT * FROM ${storageTable(table)}${conditions.length ? ` WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${keysetOrderBy(spec)} LIMIT ?`,
-        ...bindings,
-        limit + 1,
-      )
-      .toArray();
-    const more = rows.length > limit;
-    const page = more ? rows.slice(0, limit) : rows;
+    const rows = this.#sql.exec(
+      `SELECT * FROM ${storageTable(table)}${conditions.length ? ` WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${keysetOrderBy(spec)} LIMIT ?`,
+      ...bindings,
+      limit + 1,
+    );
+    // Read row by row: the page ends at `limit` rows or MAX_PAGE_BYTES, whichever comes first,
+    // and one more row tells whether a next page exists.
+    const page: SqlRow[] = [];
+    let bytes = 0;
+    let more = false;
+    for (const row of rows) {
+      if (page.length >= limit || bytes >= MAX_PAGE_BYTES) {
+        more = true;
+        break;
+      }
+      page.push(row);
+      bytes += rowBytes(row);
+    }
     const last = page[page.length - 1];
     return {
       rows: page.map((r) => codec.decodeRow(r)),

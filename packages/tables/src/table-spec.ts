@@ -6,7 +6,7 @@
  */
 import { describeZodError, formatPath, type SqlBinding } from "@durable/core";
 import { z } from "zod";
-import { COLUMN_TYPES, type ColumnType, sqlLiteral, valueSchema } from "./column-types.ts";
+import { COLUMN_TYPES, type ColumnType, sqlLiteral, utf8Length, valueSchema } from "./column-types.ts";
 import { invalidSchema } from "./errors.ts";
 import { nameSchema } from "./names.ts";
 
@@ -109,7 +109,12 @@ export function toColumnDef(spec: z.output<typeof ColumnSpecSchema>, path: (stri
     if (!parsed.success) {
       fail([...path, "default"], parsed.error.issues[0]?.message ?? "does not match the column type");
     }
-    if (sqlLiteral(parsed.data).length > TABLE_LIMITS.maxDefaultBytes) {
+    // A NUL would end the DDL's SQL text early (and ALTER TABLE cannot take an expression instead).
+    if (typeof parsed.data === "string" && parsed.data.includes("\0")) {
+      fail([...path, "default"], "a text default may not contain the NUL character");
+    }
+    // Bytes, not characters: a 100-column DDL must stay under DO SQLite's 100 KB statement cap.
+    if (utf8Length(sqlLiteral(parsed.data)) > TABLE_LIMITS.maxDefaultBytes) {
       fail([...path, "default"], `default is longer than ${TABLE_LIMITS.maxDefaultBytes} bytes`);
     }
     def.default = parsed.data;

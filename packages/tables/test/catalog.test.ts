@@ -58,6 +58,7 @@ describe("createTable", () => {
     ["reserved sqlite_", { ...FLIGHTS, name: "sqlite_x" }, /reserved prefix sqlite_/],
     ["reserved platform prefix", { ...FLIGHTS, name: "cdc_log" }, /reserved prefix cdc_/],
     ["too long", { ...FLIGHTS, name: `a${"b".repeat(48)}` }, /^name: table name must match/],
+    ["DOBase's platform_ prefix", { ...FLIGHTS, name: "platform_identity" }, /^name: .*reserved prefix platform_/],
     ["bad column name", { ...FLIGHTS, columns: [col("id"), col("Bad")] }, /^columns\[1\]\.name: column name/],
     ["reserved column", { ...FLIGHTS, columns: [col("id"), col("rowid")] }, /^columns\[1\]\.name: rowid is reserved/],
     ["unknown type", { ...FLIGHTS, columns: [col("id"), col("x", "decimal")] }, /^columns\[1\]\.type:/],

@@ -148,6 +148,19 @@ describe("upsert, update, get, delete", () => {
     expect(tables.count("legs")).toBe(1);
   });
 
+  it("reads numeric URL keys only in decimal notation, so one row has one URL", () => {
+    const { tables } = withFlights(20);
+    const codec = tables.rows.codec("flights");
+    expect(codec.parseUrlKey("16")).toEqual([16]);
+    expect(codec.parseUrlKey("-3")).toEqual([-3]);
+    for (const alias of ["0x10", "0o20", "0b10000", " 16", "16 ", "016", "+16", "", "Infinity"]) {
+      expect({ alias, f: failure(() => codec.parseUrlKey(encodeURIComponent(alias))) }).toEqual({
+        alias,
+        f: expect.stringMatching(/^INVALID_KEY 400/),
+      });
+    }
+  });
+
   it("deletes by key, all or nothing, skipping unknown keys", () => {
     const { tables } = withFlights(2_500);
     expect(failure(() => tables.delete("flights", [1, 2, "x"]))).toMatch(/^INVALID_KEY 400 keys\[2\]\.id:/);

@@ -34,6 +34,11 @@ describe("coercions", () => {
     expect(parseIsoTimestamp("2024-03-10")).toBe(Date.UTC(2024, 2, 10));
     expect(parseIsoTimestamp("March 10, 2024")).toBeUndefined();
     expect(parseIsoTimestamp("2024-13-45")).toBeUndefined();
+    // Impossible days are refused, not rolled over into the next month.
+    expect(parseIsoTimestamp("2023-02-29")).toBeUndefined();
+    expect(parseIsoTimestamp("2024-04-31T10:00Z")).toBeUndefined();
+    expect(parseIsoTimestamp("2024-02-29T10:00Z")).toBe(Date.UTC(2024, 1, 29, 10));
+    expect(parseIsoTimestamp("2024-12-31")).toBe(Date.UTC(2024, 11, 31));
   });
 
   it("round-trips base64, standard and URL-safe, and rejects non-base64", () => {
