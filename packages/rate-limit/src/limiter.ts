@@ -140,13 +140,16 @@ class SqliteRateLimiter implements RateLimiter {
       if (!Array.isArray(names) || names.length === 0) {
         throw rlError("UNKNOWN_LIMIT", `${path}limits: name at least one limit of plan ${plan.name}`);
       }
-      specs = names.map((n, i) => {
+      specs = [];
+      for (let i = 0; i < names.length; i++) {
+        const n = names[i];
         const spec = plan.limits.find((l) => l.name === n);
         if (spec === undefined) {
           throw rlError("UNKNOWN_LIMIT", `${path}limits[${i}]: plan ${plan.name} has no limit ${JSON.stringify(n)}`);
         }
-        return spec;
-      });
+        // A name given twice is one limit: deciding it twice would write its row (and a log entry) twice.
+        if (!specs.includes(spec)) specs.push(spec);
+      }
     }
     for (const spec of specs) {
       const cap = capacityOf(spec);

@@ -160,6 +160,29 @@ describe("runtime plans and overrides", () => {
     expect(limiter.peek("k").policies[0]).toMatchObject({ policy: "minute", limit: 5, remaining: 5 });
   });
 
+  it("a kept window or log state above the new, smaller limit reports 0 remaining, never negative", () => {
+    const window = (limit: number) => [
+      { name: "w", algorithm: "fixedWindow" as const, limit, windowMs: 60_000 },
+      { name: "l", algorithm: "slidingLog" as const, limit, windowMs: 60_000 },
+    ];
+    const { limiter } = setup({
+      plans: [
+        { name: "big", limits: window(10) },
+        { name: "small", limits: window(3) },
+      ],
+      defaultPlan: "big",
+    });
+    expect(limiter.limit("k", { cost: 8 }).success).toBe(true);
+    limiter.setOverride("k", { plan: "small" });
+    for (const r of [limiter.peek("k"), limiter.limit("k")]) {
+      expect(r).toMatchObject({ success: false, limit: 3, remaining: 0 });
+      expect(r.policies.map((p) => [p.policy, p.remaining])).toEqual([
+        ["w", 0],
+        ["l", 0],
+      ]);
+    }
+  });
+
   it("override naming a missing plan → UNKNOWN_PLAN; bad overrides → INVALID_CONFIG", () => {
     const { limiter, clock } = setup();
     expect(codeOf(() => limiter.setOverride("k", { plan: "gold" }))).toBe("UNKNOWN_PLAN");
