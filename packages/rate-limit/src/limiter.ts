@@ -84,13 +84,18 @@ class SqliteRateLimiter implements RateLimiter {
 
   #now(): number {
     this.start();
-    const now = this.#ports.clock.now();
+    return this.#ports.clock.now();
+  }
+
+  /**
+   * Without a scheduler, sweeps one page after an admitted check has written (hourly once the
+   * table has been covered). Only admissions add rows, and a peek or a rejection writes nothing.
+   */
+  #sweepInline(now: number): void {
     if (this.#ports.wake === undefined && now >= this.#nextInlineSweep) {
-      // No scheduler: sweep here, one page at a time, hourly once the table has been covered.
       this.#nextInlineSweep = now + SWEEP_INTERVAL_MS;
       if (this.sweep().more) this.#nextInlineSweep = now + SWEEP_CONTINUE_MS;
     }
-    return now;
   }
 
   #entry(key: string, pinned?: Map<string, KeyEntry>): KeyEntry {
@@ -191,6 +196,7 @@ class SqliteRateLimiter implements RateLimiter {
       this.#ports.transactionSync(() => this.#write(rows, logs, dropLogs));
     }
     for (const row of rows) r.entry.states.set(row.limit, row.state);
+    this.#sweepInline(now);
     return result;
   }
 
@@ -260,6 +266,7 @@ class SqliteRateLimiter implements RateLimiter {
       for (const key of touched) this.#cache.delete(key);
       throw err;
     }
+    this.#sweepInline(now);
     return results;
   }
 

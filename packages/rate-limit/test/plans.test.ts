@@ -284,6 +284,22 @@ describe("sweep", () => {
     expect(db.sql.exec("SELECT count(*) AS n FROM rl_state WHERE key = 'k'").one()).toEqual({ n: 0 });
   });
 
+  it("without a Wake port, a peek or a rejected check never runs the inline sweep (they write nothing)", () => {
+    const { limiter, clock, counter, db } = setup();
+    limiter.limit("k");
+    limiter.setOverride("zero", { limits: [{ name: "m", algorithm: "fixedWindow", limit: 0, windowMs: 1000 }] });
+    clock.advance(2 * 86_400_000);
+    const w = counter.written();
+    limiter.peek("other");
+    expect(limiter.limit("zero").success).toBe(false);
+    limiter.planFor("other");
+    expect(counter.written()).toBe(w);
+    expect(db.sql.exec("SELECT count(*) AS n FROM rl_state WHERE key = 'k'").one()).toEqual({ n: 2 });
+    // The next admitted check writes anyway, and sweeps with it.
+    limiter.limit("other");
+    expect(db.sql.exec("SELECT count(*) AS n FROM rl_state WHERE key = 'k'").one()).toEqual({ n: 0 });
+  });
+
   it("pages through a table larger than one pass and reaches every idle row", () => {
     const wake = new RecordingWake();
     const { limiter, clock, db } = setup(
