@@ -225,6 +225,10 @@ describe("limitBatch()", () => {
       message = (err as Error).message;
     }
     expect(message).toMatch(/^\[INVALID_COST\] checks\[1\]\.cost/);
+    expect(() => limiter.limitBatch([{ key: "a" }, { key: "a\nb" }])).toThrow(
+      /^\[INVALID_KEY\] checks\[1\]\.key: control/,
+    );
+    expect(() => limiter.limit("")).toThrow(/^\[INVALID_KEY\] key: must be a non-empty string/);
     expect(counter.written()).toBe(w);
     expect(limiter.peek("a").remaining).toBe(5);
   });
