@@ -26,7 +26,7 @@ export interface RateLimiterPorts {
   sql: Sql;
   transactionSync: TransactionSync;
   clock: Clock;
-  /** The scheduler's wake-up port, for the hourly sweep (without it, checks sweep inline hourly). */
+  /** The scheduler's wake-up port, for the hourly sweep (without it, admitted checks sweep inline hourly). */
   wake?: Wake;
 }
 

@@ -11,6 +11,25 @@ export const MAX_KEY_BYTES = 512;
 const encoder = new TextEncoder();
 
 /**
+ * Why `key` is not a valid key (1–512 bytes of well-formed UTF-8 without control characters),
+ * or undefined when it is. It builds no string for a valid key: it runs on every check.
+ * @param key the key to check
+ */
+export function keyProblem(key: unknown): string | undefined {
+  if (typeof key !== "string" || key.length === 0) return "must be a non-empty string";
+  // Each UTF-16 unit is at most 3 UTF-8 bytes, so short keys need no encoding.
+  if (key.length * 3 > MAX_KEY_BYTES && encoder.encode(key).length > MAX_KEY_BYTES) {
+    return `longer than ${MAX_KEY_BYTES} bytes of UTF-8; use hashKey() for long keys`;
+  }
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return `control character at index ${i}`;
+  }
+  if (!key.isWellFormed()) return "not well-formed UTF-16 (lone surrogate)";
+  return undefined;
+}
+
+/**
  * Throws 400 INVALID_KEY unless `key` is 1–512 bytes of well-formed UTF-8 without control
  * characters.
  * @param key the key to check
@@ -18,20 +37,8 @@ const encoder = new TextEncoder();
  * @throws {INVALID_KEY}
  */
 export function assertKey(key: unknown, path = "key"): asserts key is string {
-  if (typeof key !== "string" || key.length === 0) {
-    throw rlError("INVALID_KEY", `${path}: must be a non-empty string`);
-  }
-  // Each UTF-16 unit is at most 3 UTF-8 bytes, so short keys need no encoding.
-  if (key.length * 3 > MAX_KEY_BYTES && encoder.encode(key).length > MAX_KEY_BYTES) {
-    throw rlError("INVALID_KEY", `${path}: longer than ${MAX_KEY_BYTES} bytes of UTF-8; use hashKey() for long keys`);
-  }
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
-      throw rlError("INVALID_KEY", `${path}: control character at index ${i}`);
-    }
-  }
-  if (!key.isWellFormed()) throw rlError("INVALID_KEY", `${path}: not well-formed UTF-16 (lone surrogate)`);
+  const problem = keyProblem(key);
+  if (problem !== undefined) throw rlError("INVALID_KEY", `${path}: ${problem}`);
 }
 
 /**

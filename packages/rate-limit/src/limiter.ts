@@ -23,7 +23,7 @@ import {
 } from "./api.ts";
 import { LruCache } from "./cache.ts";
 import { rlError } from "./errors.ts";
-import { assertKey, checkCost } from "./input.ts";
+import { assertKey, checkCost, keyProblem } from "./input.ts";
 import { RATE_LIMIT_MIGRATIONS } from "./migrations.ts";
 import { type PlanInfo, PlanRegistry } from "./plans.ts";
 import { combine, type RateLimitResult } from "./result.ts";
@@ -51,6 +51,9 @@ interface Resolved {
   specs: LimitSpec[];
   cost: number;
 }
+
+/** The prefix of an error message about check `at` of a batch (-1: a single check). */
+const pathOf = (at: number): string => (at < 0 ? "" : `checks[${at}].`);
 
 class SqliteRateLimiter implements RateLimiter {
   readonly #ports: RateLimiterPorts;
@@ -84,13 +87,18 @@ class SqliteRateLimiter implements RateLimiter {
 
   #now(): number {
     this.start();
-    const now = this.#ports.clock.now();
+    return this.#ports.clock.now();
+  }
+
+  /**
+   * Without a scheduler, sweeps one page after an admitted check has written (hourly once the
+   * table has been covered). Only admissions add rows, and a peek or a rejection writes nothing.
+   */
+  #sweepInline(now: number): void {
     if (this.#ports.wake === undefined && now >= this.#nextInlineSweep) {
-      // No scheduler: sweep here, one page at a time, hourly once the table has been covered.
       this.#nextInlineSweep = now + SWEEP_INTERVAL_MS;
       if (this.sweep().more) this.#nextInlineSweep = now + SWEEP_CONTINUE_MS;
     }
-    return now;
   }
 
   #entry(key: string, pinned?: Map<string, KeyEntry>): KeyEntry {
@@ -122,46 +130,72 @@ class SqliteRateLimiter implements RateLimiter {
     return this.#plans.get(this.#config.defaultPlan) as Plan;
   }
 
+  /**
+   * Validates one check and finds its key's entry and limits. `at` is the check's index in a
+   * batch (-1 for a single check); error messages name it, and are built only on error.
+   */
   #resolve(
     key: unknown,
     options: CheckOptions | undefined,
     now: number,
-    path: string,
+    at: number,
     withCost: boolean,
     pinned?: Map<string, KeyEntry>,
   ): Resolved {
-    assertKey(key, `${path}key`);
-    const cost = withCost ? checkCost(options?.cost, `${path}cost`) : 1;
-    const entry = this.#entry(key, pinned);
+    const problem = keyProblem(key);
+    if (problem !== undefined) throw rlError("INVALID_KEY", `${pathOf(at)}key: ${problem}`);
+    const given = withCost ? options?.cost : undefined;
+    const cost =
+      given === undefined
+        ? 1
+        : Number.isSafeInteger(given) && given > 0
+          ? given
+          : checkCost(given, `${pathOf(at)}cost`);
+    const entry = this.#entry(key as string, pinned);
     const plan = this.#planOf(entry, now);
     let specs = plan.limits;
     const names = options?.limits;
     if (names !== undefined) {
       if (!Array.isArray(names) || names.length === 0) {
-        throw rlError("UNKNOWN_LIMIT", `${path}limits: name at least one limit of plan ${plan.name}`);
+        throw rlError("UNKNOWN_LIMIT", `${pathOf(at)}limits: name at least one limit of plan ${plan.name}`);
       }
-      specs = names.map((n, i) => {
+      specs = [];
+      for (let i = 0; i < names.length; i++) {
+        const n = names[i];
         const spec = plan.limits.find((l) => l.name === n);
         if (spec === undefined) {
-          throw rlError("UNKNOWN_LIMIT", `${path}limits[${i}]: plan ${plan.name} has no limit ${JSON.stringify(n)}`);
+          throw rlError(
+            "UNKNOWN_LIMIT",
+            `${pathOf(at)}limits[${i}]: plan ${plan.name} has no limit ${JSON.stringify(n)}`,
+          );
         }
-        return spec;
-      });
+        // A name given twice is one limit: deciding it twice would write its row (and a log entry) twice.
+        if (!specs.includes(spec)) specs.push(spec);
+      }
     }
     for (const spec of specs) {
       const cap = capacityOf(spec);
       if (cap > 0 && cost > cap) {
-        throw rlError("INVALID_COST", `${path}cost: ${cost} exceeds the capacity ${cap} of limit ${spec.name}`);
+        throw rlError("INVALID_COST", `${pathOf(at)}cost: ${cost} exceeds the capacity ${cap} of limit ${spec.name}`);
       }
     }
-    return { key, entry, specs, cost };
+    return { key: key as string, entry, specs, cost };
   }
 
   /** Decides every limit of a resolved check; on rejection, admitting limits report unconsumed values. */
   #decideAll(r: Resolved, now: number): { steps: LimitStep[]; result: RateLimitResult } {
-    const steps = r.specs.map((spec) => decide(spec, r.entry.states.get(spec.name), now, r.cost));
-    let decisions = steps.map((s) => s.decision);
-    if (decisions.some((d) => !d.success)) {
+    const { specs, entry, cost } = r;
+    const steps: LimitStep[] = [];
+    let decisions: Decision[] = [];
+    let admitted = true;
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i] as LimitSpec;
+      const step = decide(spec, entry.states.get(spec.name), now, cost);
+      steps.push(step);
+      decisions.push(step.decision);
+      if (!step.decision.success) admitted = false;
+    }
+    if (!admitted) {
       // Nothing is consumed, so a limit that would have admitted reports what it has now.
       decisions = decisions.map((d, i) => {
         if (!d.success) return d;
@@ -174,7 +208,7 @@ class SqliteRateLimiter implements RateLimiter {
 
   limit(key: string, options?: CheckOptions): RateLimitResult {
     const now = this.#now();
-    const r = this.#resolve(key, options, now, "", true);
+    const r = this.#resolve(key, options, now, -1, true);
     const { steps, result } = this.#decideAll(r, now);
     if (!result.success) return result;
     const rows: StateRow[] = [];
@@ -188,6 +222,7 @@ class SqliteRateLimiter implements RateLimiter {
       this.#ports.transactionSync(() => this.#write(rows, logs, dropLogs));
     }
     for (const row of rows) r.entry.states.set(row.limit, row.state);
+    this.#sweepInline(now);
     return result;
   }
 
@@ -230,7 +265,7 @@ class SqliteRateLimiter implements RateLimiter {
     // Validate everything first: one bad check rejects the batch before anything is decided.
     // A key checked twice shares one entry even if a small cache evicts it meanwhile.
     const pinned = new Map<string, KeyEntry>();
-    const resolved = checks.map((c, i) => this.#resolve(c?.key, c, now, `checks[${i}].`, true, pinned));
+    const resolved = checks.map((c, i) => this.#resolve(c?.key, c, now, i, true, pinned));
     const dirty = new Map<string, StateRow>();
     const logs: LogWrite[] = [];
     const dropLogs: LogDrop[] = [];
@@ -257,12 +292,13 @@ class SqliteRateLimiter implements RateLimiter {
       for (const key of touched) this.#cache.delete(key);
       throw err;
     }
+    this.#sweepInline(now);
     return results;
   }
 
   peek(key: string, options?: Pick<CheckOptions, "limits">): RateLimitResult {
     const now = this.#now();
-    const r = this.#resolve(key, options, now, "", false);
+    const r = this.#resolve(key, options, now, -1, false);
     const current = r.specs.map((spec) => decide(spec, r.entry.states.get(spec.name), now, 0).decision);
     const next = r.specs.map((spec) => decide(spec, r.entry.states.get(spec.name), now, 1).decision);
     const decisions: Decision[] = current.map((c, i) => {

@@ -67,6 +67,23 @@ describe("limit()", () => {
     expect(db.sql.exec("SELECT count(*) AS n FROM rl_state WHERE key = 'k'").one()).toEqual({ n: 2 });
   });
 
+  it("a limit named twice in `limits` is checked and consumed once", () => {
+    const { limiter, db, reopen } = setup();
+    const r = limiter.limit("k", { limits: ["day", "minute", "day"] });
+    expect(r.policies.map((p) => [p.policy, p.remaining])).toEqual([
+      ["day", 7],
+      ["minute", 4],
+    ]);
+    const log = limiter.limit("l", { limits: ["day", "day"] });
+    expect(log.policies).toHaveLength(1);
+    // Sliding log: one row per admission, so the cache and a fresh limiter agree.
+    limiter.setOverride("s", { plan: "log" });
+    limiter.limit("s", { limits: ["strict", "strict"] });
+    expect(db.sql.exec("SELECT count(*) AS n FROM rl_log WHERE key = 's'").one()).toEqual({ n: 1 });
+    expect(reopen().peek("s").remaining).toBe(limiter.peek("s").remaining);
+    expect(limiter.peek("s").remaining).toBe(2);
+  });
+
   it("checks only the named limits", () => {
     const { limiter } = setup();
     const r = limiter.limit("k", { limits: ["day"] });
@@ -208,6 +225,10 @@ describe("limitBatch()", () => {
       message = (err as Error).message;
     }
     expect(message).toMatch(/^\[INVALID_COST\] checks\[1\]\.cost/);
+    expect(() => limiter.limitBatch([{ key: "a" }, { key: "a\nb" }])).toThrow(
+      /^\[INVALID_KEY\] checks\[1\]\.key: control/,
+    );
+    expect(() => limiter.limit("")).toThrow(/^\[INVALID_KEY\] key: must be a non-empty string/);
     expect(counter.written()).toBe(w);
     expect(limiter.peek("a").remaining).toBe(5);
   });

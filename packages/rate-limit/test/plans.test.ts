@@ -160,6 +160,29 @@ describe("runtime plans and overrides", () => {
     expect(limiter.peek("k").policies[0]).toMatchObject({ policy: "minute", limit: 5, remaining: 5 });
   });
 
+  it("a kept window or log state above the new, smaller limit reports 0 remaining, never negative", () => {
+    const window = (limit: number) => [
+      { name: "w", algorithm: "fixedWindow" as const, limit, windowMs: 60_000 },
+      { name: "l", algorithm: "slidingLog" as const, limit, windowMs: 60_000 },
+    ];
+    const { limiter } = setup({
+      plans: [
+        { name: "big", limits: window(10) },
+        { name: "small", limits: window(3) },
+      ],
+      defaultPlan: "big",
+    });
+    expect(limiter.limit("k", { cost: 8 }).success).toBe(true);
+    limiter.setOverride("k", { plan: "small" });
+    for (const r of [limiter.peek("k"), limiter.limit("k")]) {
+      expect(r).toMatchObject({ success: false, limit: 3, remaining: 0 });
+      expect(r.policies.map((p) => [p.policy, p.remaining])).toEqual([
+        ["w", 0],
+        ["l", 0],
+      ]);
+    }
+  });
+
   it("override naming a missing plan → UNKNOWN_PLAN; bad overrides → INVALID_CONFIG", () => {
     const { limiter, clock } = setup();
     expect(codeOf(() => limiter.setOverride("k", { plan: "gold" }))).toBe("UNKNOWN_PLAN");
@@ -257,6 +280,22 @@ describe("sweep", () => {
     const { limiter, clock, db } = setup();
     limiter.limit("k");
     clock.advance(2 * 86_400_000);
+    limiter.limit("other");
+    expect(db.sql.exec("SELECT count(*) AS n FROM rl_state WHERE key = 'k'").one()).toEqual({ n: 0 });
+  });
+
+  it("without a Wake port, a peek or a rejected check never runs the inline sweep (they write nothing)", () => {
+    const { limiter, clock, counter, db } = setup();
+    limiter.limit("k");
+    limiter.setOverride("zero", { limits: [{ name: "m", algorithm: "fixedWindow", limit: 0, windowMs: 1000 }] });
+    clock.advance(2 * 86_400_000);
+    const w = counter.written();
+    limiter.peek("other");
+    expect(limiter.limit("zero").success).toBe(false);
+    limiter.planFor("other");
+    expect(counter.written()).toBe(w);
+    expect(db.sql.exec("SELECT count(*) AS n FROM rl_state WHERE key = 'k'").one()).toEqual({ n: 2 });
+    // The next admitted check writes anyway, and sweeps with it.
     limiter.limit("other");
     expect(db.sql.exec("SELECT count(*) AS n FROM rl_state WHERE key = 'k'").one()).toEqual({ n: 0 });
   });

@@ -53,6 +53,13 @@ export function fixedWindow(
   }
   return {
     state,
-    decision: { success: false, limit: cfg.limit, remaining: cfg.limit - count, reset: end, retryAfter: end - nowMs },
+    decision: {
+      success: false,
+      limit: cfg.limit,
+      // A count kept from a plan with a larger limit may exceed this one: nothing is left, not less.
+      remaining: Math.max(0, cfg.limit - count),
+      reset: end,
+      retryAfter: end - nowMs,
+    },
   };
 }

@@ -71,7 +71,8 @@ export function slidingLog(
     decision: {
       success: false,
       limit: cfg.limit,
-      remaining: cfg.limit - used,
+      // Entries kept from a plan with a larger limit may exceed this one: nothing is left, not less.
+      remaining: Math.max(0, cfg.limit - used),
       reset: (newest ?? at) + w,
       retryAfter: Math.max(1, passAt - nowMs),
     },

@@ -6,6 +6,12 @@
  */
 import { type Decision, EPSILON, firstPassing, neverAdmits, type Step } from "./types.ts";
 
+/**
+ * Module-local copy of {@link EPSILON}. This module runs on every decision, and where modules are
+ * compiled to CommonJS (tsx in Node) each read of an imported binding is a getter call.
+ */
+const EPS = EPSILON;
+
 /** Parameters of a token bucket. */
 export interface TokenBucketConfig {
   capacity: number;
@@ -27,7 +33,7 @@ function tokensAt(state: TokenBucketState | undefined, t: number, cfg: TokenBuck
 
 function fullAt(tokens: number, t: number, cfg: TokenBucketConfig): number {
   const missing = cfg.capacity - tokens;
-  return missing <= EPSILON ? t : t + Math.ceil((missing * 1000) / cfg.refillPerSecond - EPSILON);
+  return missing <= EPS ? t : t + Math.ceil((missing * 1000) / cfg.refillPerSecond - EPS);
 }
 
 /**
@@ -47,26 +53,26 @@ export function tokenBucket(
   if (cfg.capacity === 0) return { state, decision: neverAdmits(nowMs) };
   const at = state === undefined ? nowMs : Math.max(state.at, nowMs);
   const tokens = tokensAt(state, at, cfg);
-  if (tokens >= cost - EPSILON) {
+  if (tokens >= cost - EPS) {
     const left = Math.max(0, tokens - cost);
     const next = cost === 0 ? state : { tokens: left, at };
     const decision: Decision = {
       success: true,
       limit: cfg.capacity,
-      remaining: Math.floor(left + EPSILON),
+      remaining: Math.floor(left + EPS),
       reset: fullAt(left, at, cfg),
       retryAfter: 0,
     };
     return { state: next, decision };
   }
   const estimate = at + ((cost - tokens) * 1000) / cfg.refillPerSecond;
-  const passAt = firstPassing(nowMs, estimate, (t) => tokensAt(state, Math.max(t, at), cfg) >= cost - EPSILON);
+  const passAt = firstPassing(nowMs, estimate, (t) => tokensAt(state, Math.max(t, at), cfg) >= cost - EPS);
   return {
     state,
     decision: {
       success: false,
       limit: cfg.capacity,
-      remaining: Math.floor(tokens + EPSILON),
+      remaining: Math.floor(tokens + EPS),
       reset: fullAt(tokens, at, cfg),
       retryAfter: passAt - nowMs,
     },
