@@ -127,6 +127,48 @@ describe("missed runs", () => {
     await r.drain();
     expect(calls.map((c) => (c.scheduledTime - T0) / MIN)).toEqual([50]);
   });
+
+  it.each([
+    ["pause", "paused"],
+    ["cancel", "cancelled"],
+  ] as const)(
+    "after %s, catch-up runs queued but not started never run (only the run in flight finishes)",
+    async (action, reason) => {
+      const { calls, setup } = recorder();
+      // Two rows per pass: the six catch-up runs need three passes.
+      const r = rig(setup, { maxPerPass: 2 });
+      const { schedule } = r.s.schedule({
+        key: "k",
+        handler: "rec",
+        when: { cron: "*/10 * * * *" },
+        missed: { catchUp: { windowMs: 60 * MIN } },
+      });
+      r.clock.set(T0 + 185 * MIN);
+      await r.fire();
+      expect(calls.map((c) => (c.scheduledTime - T0) / MIN)).toEqual([130, 140]);
+      r.s[action](schedule.id);
+      await r.drain();
+      expect(calls.map((c) => (c.scheduledTime - T0) / MIN)).toEqual([130, 140]);
+      const skipped = r.s
+        .runs(schedule.id, { limit: 100 })
+        .items.filter((x) => x.status === "skipped")
+        .map((x) => [(x.scheduledAt - T0) / MIN, x.detail?.reason]);
+      expect(skipped.sort()).toEqual([
+        [150, reason],
+        [160, reason],
+        [170, reason],
+        [180, reason],
+      ]);
+      expect(r.s.get(schedule.id)?.inflight).toBe(0);
+      expect(r.alarm.at).toBeNull();
+      if (action === "pause") {
+        r.s.resume(schedule.id);
+        r.clock.set(T0 + 190 * MIN);
+        await r.drain();
+        expect(calls.map((c) => (c.scheduledTime - T0) / MIN)).toEqual([130, 140, 190]);
+      }
+    },
+  );
 });
 
 describe("overlap", () => {
