@@ -60,6 +60,27 @@ describe("history", () => {
     expect(count(r, "sched_runs", "schedule_id = ?", schedule.id)).toBeLessThanOrEqual(1_000);
   });
 
+  it("keeps at most 2 KB of a failure's error text (in bytes, also for multi-byte text)", async () => {
+    const r = rig((s) =>
+      s.handler(
+        "boom",
+        z.unknown(),
+        () => {
+          throw new Error("é".repeat(10_000));
+        },
+        { retry: { maxAttempts: 1 } },
+      ),
+    );
+    const { schedule } = r.s.schedule({ key: "k", handler: "boom", when: { delayMs: 0 } });
+    await r.drain();
+    const [run] = r.s.runs(schedule.id).items;
+    expect(run?.status).toBe("failed");
+    expect(run?.error?.startsWith("Error: éé")).toBe(true);
+    expect(new TextEncoder().encode(run?.error ?? "").length).toBeLessThanOrEqual(2_048);
+    const [letter] = r.s.deadLetters.list().items;
+    expect(new TextEncoder().encode(letter?.lastError ?? "").length).toBeLessThanOrEqual(2_048);
+  });
+
   it("records status, start, duration and attempts; sweeps rows older than the retention", async () => {
     const r = rig((s) => s.handler("noop", z.unknown(), () => {}), { historyRetentionMs: 86_400_000 });
     const { schedule } = r.s.schedule({ key: "k", handler: "noop", when: { everyMs: 3_600_000, startAt: T0 + 1_000 } });
