@@ -314,10 +314,12 @@ export class Schedules {
           const older = spanBefore(spec, slot, Math.max(slot, windowStart));
           const inWindow =
             older.next === null
-              ? { slots: [], dropped: 0 }
+              ? { slots: [], dropped: 0, capped: false }
               : slotsThrough(spec, older.next, lateStart - 1, MAX_RUNS_PER_RECOVERY);
           const count = older.count + inWindow.dropped;
-          if (count > 0) missed = { count, capped: older.capped, first: older.first ?? slot, last: null };
+          if (count > 0) {
+            missed = { count, capped: older.capped || inWindow.capped, first: older.first ?? slot, last: null };
+          }
           for (const s of inWindow.slots) runs.push({ slot: s, missed: true });
         }
       }
@@ -329,7 +331,7 @@ export class Schedules {
         if (late.dropped > 0) {
           missed = {
             count: (missed?.count ?? 0) + late.dropped,
-            capped: missed?.capped ?? false,
+            capped: (missed?.capped ?? false) || late.capped,
             first: missed?.first ?? span.next,
             last: null,
           };
