@@ -125,6 +125,9 @@ function nextRunCost(): { p50: number; p99: number; max: number; n: number } {
     "15 */3 1,15,31 * SUN",
     "*/10 * * * * *",
     "0 0 31 2,4,6,9,11 MON",
+    // Fixed hours in a list: the wall-clock path (first instant at or after each local time).
+    "30 1,13 * * *",
+    "0 15,45 2-3 * * *",
   ];
   const zones = [
     "UTC",

@@ -4,8 +4,9 @@
  * error codes for bad input (400/404/409/413) with nothing stored.
  * Does not prove timing (scheduler-alarm.test.ts) or the package's policies (Node tests).
  */
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, jsonInit, jsonOf, tokenFor, uniqueTenant } from "./helpers.ts";
+import { call, env, jsonInit, jsonOf, tokenFor, uniqueTenant } from "./helpers.ts";
 
 async function setup() {
   const tenant = uniqueTenant("sr");
@@ -64,12 +65,21 @@ describe("schedules", () => {
       { key: "x", handler: "platform.noop", payload: "x".repeat(65 * 1024), when: { everyMs: 60_000 } },
     ],
     ["INVALID_SCHEDULE", 400, [1, 2, 3]],
-  ])("POST /schedules → %s (%i), nothing stored", async (code, status, body) => {
-    const { post, get } = await setup();
+  ])("POST /schedules → %s (%i), nothing stored, the alarm unchanged", async (code, status, body) => {
+    const { tenant, post, get } = await setup();
+    expect((await get("/schedules")).status).toBe(200);
+    const stub = env.TENANT.getByName(tenant);
+    const queue = () =>
+      runInDurableObject(stub, async (_i, state) => ({
+        alarm: await state.storage.getAlarm(),
+        rows: state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sched_queue").one().n,
+      }));
+    const before = await queue();
     const res = await post("/schedules", body);
     expect(res.status).toBe(status);
     expect((await jsonOf(res)).error.code).toBe(code);
     expect((await jsonOf(await get("/schedules"))).items).toEqual([]);
+    expect(await queue()).toEqual(before);
   });
 
   it("same key, other definition → 409 SCHEDULE_CONFLICT; unknown id → 404 NOT_FOUND", async () => {

@@ -26,6 +26,16 @@ export const RetryPolicySchema = z.strictObject({
   multiplier: z.number().min(1).max(10).default(2),
 });
 
+/** Per-handler or per-task retry overrides (each field optional, same limits). */
+export const RetryOverrideSchema = RetryPolicySchema.partial();
+
+/** Per-task chunk budget overrides, with the limits of the configuration. */
+export const TaskBudgetSchema = z.strictObject({
+  cpuBudgetMs: z.number().int().min(10).max(290_000).optional(),
+  maxStepsPerChunk: z.number().int().min(1).max(10_000).optional(),
+  retry: RetryOverrideSchema.optional(),
+});
+
 /** A resolved retry policy. */
 export type RetryPolicy = z.output<typeof RetryPolicySchema>;
 /** A retry policy as callers write it (every field optional). */

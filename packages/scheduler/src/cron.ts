@@ -102,35 +102,122 @@ export function normalizeCron(expr: string): string {
   return fields.join(" ");
 }
 
-const compiled = new Map<string, Cron>();
+/**
+ * A compiled expression. croner 11 applies the fixed-time DST rule only when seconds, minutes and
+ * hours are single values; the issue's rule (Vixie) makes lists and ranges fixed too (only `*` or
+ * a step follows elapsed time). For those, `wall` is the same pattern on the UTC wall clock and
+ * the slot is the first instant at or after each matching local wall time.
+ */
+export interface CompiledCron {
+  cron: Cron;
+  /** Set for fixed-time lists and ranges: the pattern evaluated on wall-clock time. */
+  wall: Cron | null;
+  timezone: string;
+}
+
+const compiled = new Map<string, CompiledCron>();
+
+/** True when seconds, minutes and hours have no `*` and no step, and one of them has several values. */
+function isFixedList(expr: string): boolean {
+  const f = expr.split(" ");
+  const [s, m, h] = f.length === 6 ? f : ["0", ...f];
+  const parts = [s ?? "", m ?? "", h ?? ""];
+  return !parts.some((p) => p.includes("*") || p.includes("/")) && parts.some((p) => /[,-]/.test(p));
+}
 
 /**
  * A compiled, paused croner job (cached per expression and zone).
  * @param expr a normalized expression
  * @param timezone an IANA zone
  */
-export function compileCron(expr: string, timezone: string): Cron {
+export function compileCron(expr: string, timezone: string): CompiledCron {
   const cacheKey = `${timezone}\u0000${expr}`;
-  let cron = compiled.get(cacheKey);
-  if (!cron) {
+  let c = compiled.get(cacheKey);
+  if (!c) {
     try {
-      cron = new Cron(expr, { paused: true, timezone, mode: "5-or-6-parts" });
+      const cron = new Cron(expr, { paused: true, timezone, mode: "5-or-6-parts" });
+      const wall =
+        timezone !== "UTC" && isFixedList(expr)
+          ? new Cron(expr, { paused: true, timezone: "UTC", mode: "5-or-6-parts" })
+          : null;
+      c = { cron, wall, timezone };
     } catch (err) {
       bad(expr, err instanceof Error ? err.message.replace(/^CronPattern: /, "") : String(err));
     }
     if (compiled.size >= 2_000) compiled.clear();
-    compiled.set(cacheKey, cron);
+    compiled.set(cacheKey, c);
   }
-  return cron;
+  return c;
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's UTC offset (ms) at instant `u`. */
+function offsetAt(zone: string, u: number): number {
+  let f = offsetFormats.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    offsetFormats.set(zone, f);
+  }
+  const p: Record<string, number> = {};
+  for (const part of f.formatToParts(new Date(u))) p[part.type] = Number(part.value);
+  const wall = Date.UTC(p.year ?? 0, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0);
+  return wall - Math.floor(u / 1000) * 1000;
+}
+
+/**
+ * The first instant whose local time in `zone` is at or after the wall time `wall` (a UTC-encoded
+ * local time): its first occurrence when repeated (fall back), the end of the gap when it does
+ * not exist (spring forward).
+ */
+function firstAtOrAfter(zone: string, wall: number): number {
+  const offsets = new Set([offsetAt(zone, wall - 86_400_000), offsetAt(zone, wall), offsetAt(zone, wall + 86_400_000)]);
+  let best: number | null = null;
+  for (const o of offsets) {
+    const u = wall - o;
+    if (offsetAt(zone, u) === o && (best === null || u < best)) best = u;
+  }
+  if (best !== null) return best;
+  // In a gap: the transition lies between wall − (larger offset) and wall − (smaller offset).
+  const sorted = [...offsets].sort((a, b) => a - b);
+  let lo = wall - (sorted[sorted.length - 1] as number);
+  let hi = wall - (sorted[0] as number);
+  const before = offsetAt(zone, lo);
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (offsetAt(zone, mid) === before) lo = mid;
+    else hi = mid;
+  }
+  return hi;
 }
 
 /**
  * The first slot strictly after `afterMs`, or null when there is none.
- * @param cron a compiled job
+ * @param c a compiled job
  * @param afterMs epoch ms
  */
-export function cronNext(cron: Cron, afterMs: number): number | null {
-  return cron.nextRun(new Date(afterMs))?.getTime() ?? null;
+export function cronNext(c: CompiledCron, afterMs: number): number | null {
+  if (!c.wall) return c.cron.nextRun(new Date(afterMs))?.getTime() ?? null;
+  // Fixed-time lists and ranges: the first matching wall time W after the wall time of `afterMs`
+  // whose instant (first at or after W) lies after `afterMs`; that instant grows with W.
+  let w = afterMs + offsetAt(c.timezone, afterMs);
+  for (let i = 0; i < 100_000; i++) {
+    const next = c.wall.nextRun(new Date(w))?.getTime();
+    if (next === undefined) return null;
+    const u = firstAtOrAfter(c.timezone, next);
+    if (u > afterMs) return u;
+    w = next;
+  }
+  return null;
 }
 
 /**

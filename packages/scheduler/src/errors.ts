@@ -46,8 +46,20 @@ export class NonRetryableError extends Error {
   }
 }
 
-/** The message of anything thrown, cut to `max` characters (history keeps ≤ 2 KB). */
-export function errorText(err: unknown, max = 2048): string {
+const utf8 = new TextEncoder();
+
+/** The message of anything thrown, cut to `maxBytes` of UTF-8 (history keeps ≤ 2 KB). */
+export function errorText(err: unknown, maxBytes = 2048): string {
   const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  if (text.length * 3 <= maxBytes || utf8.encode(text).length <= maxBytes) return text;
+  // Keep whole code points while the cut text and the ellipsis (3 bytes) fit.
+  let bytes = 3;
+  let out = "";
+  for (const ch of text.slice(0, maxBytes)) {
+    const n = utf8.encode(ch).length;
+    if (bytes + n > maxBytes) break;
+    bytes += n;
+    out += ch;
+  }
+  return `${out}…`;
 }

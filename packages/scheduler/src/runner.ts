@@ -184,9 +184,34 @@ export class Runner {
     return outbox;
   }
 
+  /**
+   * A schedule's run that was queued but never started (first attempt, no claim) while its
+   * schedule got paused or cancelled: paused slots never run, and only a run in flight finishes.
+   * Ends it as `skipped` (inside a transaction) and returns true.
+   */
+  #skipUnstarted(row: QueueRow, spec: RunSpec): boolean {
+    if (spec.origin !== "schedule" || !spec.inflight || row.attempt !== 1) return false;
+    const status = this.#schedules.status(spec.scheduleId);
+    if (status !== "paused" && status !== "cancelled") return false;
+    const { sql, clock } = this.#ports;
+    if (sql.exec("SELECT 1 FROM sched_dedup WHERE key = ?", row.ref).toArray().length > 0) return false;
+    const now = clock.now();
+    this.#queue.delete(row.id);
+    this.#history.record(row.ref, spec.scheduleId, {
+      status: "skipped",
+      scheduledAt: spec.slot,
+      version: spec.version,
+      detail: { reason: status },
+      now,
+    });
+    this.#schedules.runEnded(spec.scheduleId, now);
+    return true;
+  }
+
   async execRun(row: QueueRow, report: PassReport): Promise<void> {
     const spec = JSON.parse(row.data ?? "{}") as RunSpec;
     const { transactionSync, faults } = this.#ports;
+    if (transactionSync(() => this.#skipUnstarted(row, spec))) return;
     const reg = spec.action === "handler" ? this.#registry.get(spec.handler) : undefined;
     if (spec.action === "handler" && reg?.kind === "handler") {
       // The common path: claim, handler and done marker in one transaction when the handler is synchronous.

@@ -5,7 +5,14 @@
  */
 import { newId, parseOrThrow, runMigrations, type Wake } from "@durable/core";
 import type { z } from "zod";
-import { type RetryPolicyInput, resolveConfig, type SchedulerConfig, type SchedulerConfigInput } from "./config.ts";
+import {
+  RetryOverrideSchema,
+  type RetryPolicyInput,
+  resolveConfig,
+  type SchedulerConfig,
+  type SchedulerConfigInput,
+  TaskBudgetSchema,
+} from "./config.ts";
 import { Dags } from "./dags.ts";
 import { type DeadLetterApi, DeadLetters } from "./dead-letters.ts";
 import { schedError } from "./errors.ts";
@@ -192,21 +199,23 @@ class DurableScheduler implements Scheduler {
     fn: HandlerFn<z.output<S>>,
     o: { retry?: RetryPolicyInput } = {},
   ): void {
+    const retry = o.retry ? parseOrThrow(RetryOverrideSchema, o.retry, "CONFIG_INVALID", "retry") : undefined;
     this.#registry.register(name, {
       kind: "handler",
       schema,
       fn: fn as HandlerFn<unknown>,
-      ...(o.retry ? { retry: o.retry } : {}),
+      ...(retry ? { retry } : {}),
     });
   }
 
   task<S extends z.ZodType, C>(name: string, schema: S, t: TaskDefinition<z.output<S>, C>, o: TaskBudget = {}): void {
+    const budget = parseOrThrow(TaskBudgetSchema, o, "CONFIG_INVALID") as TaskBudget;
     this.#registry.register(name, {
       kind: "task",
       schema,
       task: t as TaskDefinition<unknown, unknown>,
-      budget: o,
-      ...(o.retry ? { retry: o.retry } : {}),
+      budget,
+      ...(budget.retry ? { retry: budget.retry } : {}),
     });
   }
 

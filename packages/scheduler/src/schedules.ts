@@ -314,10 +314,12 @@ export class Schedules {
           const older = spanBefore(spec, slot, Math.max(slot, windowStart));
           const inWindow =
             older.next === null
-              ? { slots: [], dropped: 0 }
+              ? { slots: [], dropped: 0, capped: false }
               : slotsThrough(spec, older.next, lateStart - 1, MAX_RUNS_PER_RECOVERY);
           const count = older.count + inWindow.dropped;
-          if (count > 0) missed = { count, capped: older.capped, first: older.first ?? slot, last: null };
+          if (count > 0) {
+            missed = { count, capped: older.capped || inWindow.capped, first: older.first ?? slot, last: null };
+          }
           for (const s of inWindow.slots) runs.push({ slot: s, missed: true });
         }
       }
@@ -329,7 +331,7 @@ export class Schedules {
         if (late.dropped > 0) {
           missed = {
             count: (missed?.count ?? 0) + late.dropped,
-            capped: missed?.capped ?? false,
+            capped: (missed?.capped ?? false) || late.capped,
             first: missed?.first ?? span.next,
             last: null,
           };
@@ -353,6 +355,7 @@ export class Schedules {
     }
     let toRun = runs;
     let buffered = row.buffered_at;
+    let recorded = missed ? 1 : 0;
     if (row.inflight > 0 && runs.length > 0 && policy.overlap !== "allow") {
       toRun = [];
       const last = runs[runs.length - 1];
@@ -361,6 +364,7 @@ export class Schedules {
           buffered = r.slot;
           continue;
         }
+        recorded++;
         this.#history.record(slotKey(row.id, r.slot), row.id, {
           status: "skipped",
           scheduledAt: r.slot,
@@ -391,7 +395,31 @@ export class Schedules {
     );
     if (next === null) this.#queue.delete(occId);
     else this.#queue.reschedule(occId, next, 1);
+    if (recorded > 0) this.#countHistory(row.id, recorded);
     return ids;
+  }
+
+  /**
+   * Counts `n` new history rows of a schedule (finished runs, skipped or missed slots) and trims
+   * its history each time the count crosses a multiple of 50, so it never exceeds the cap.
+   * @returns the schedule's in-flight state after the update (null: no such schedule)
+   */
+  #countHistory(
+    scheduleId: string,
+    n: number,
+    ended = 0,
+  ): { inflight: number; buffered_at: number | null; status: string } | null {
+    const left = this.#sql
+      .exec<{ inflight: number; buffered_at: number | null; status: string; hist_n: number }>(
+        `UPDATE sched_schedules SET inflight = max(0, inflight - ?), hist_n = hist_n + ? WHERE id = ?
+         RETURNING inflight, buffered_at, status, hist_n`,
+        ended,
+        n,
+        scheduleId,
+      )
+      .toArray()[0];
+    if (left && Math.floor((left.hist_n - n) / 50) !== Math.floor(left.hist_n / 50)) this.#history.trim(scheduleId);
+    return left ?? null;
   }
 
   #spec(
@@ -421,15 +449,8 @@ export class Schedules {
    * @returns the queue id of the buffered run, if one started
    */
   runEnded(scheduleId: string, now: number): number | null {
-    const left = this.#sql
-      .exec<{ inflight: number; buffered_at: number | null; status: string; hist_n: number }>(
-        `UPDATE sched_schedules SET inflight = max(0, inflight - 1), hist_n = hist_n + 1 WHERE id = ?
-         RETURNING inflight, buffered_at, status, hist_n`,
-        scheduleId,
-      )
-      .toArray()[0];
-    // Every 50 finished runs the history is trimmed, so it never holds more than the cap.
-    if (left && left.hist_n % 50 === 0) this.#history.trim(scheduleId);
+    // Every 50 history rows the history is trimmed, so it never holds more than the cap.
+    const left = this.#countHistory(scheduleId, 1, 1);
     if (!left || left.inflight > 0 || left.buffered_at === null || left.status !== "active") return null;
     const row = this.#sql.exec<ScheduleRow>("SELECT * FROM sched_schedules WHERE id = ?", scheduleId).one();
     const buffered = left.buffered_at;

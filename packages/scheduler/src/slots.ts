@@ -84,31 +84,51 @@ export function spanBefore(spec: WhenSpec, from: number, before: number): SlotSp
 
 /**
  * The slots of `[from, to]`, oldest first, at most `max` (the newest are kept).
- * @returns the slots, how many older ones were dropped, and the first slot after `to`
+ *
+ * A cron searches backwards from `to` with spans that double from one minute, so a dense
+ * expression (a 1-second cron over a 7-day window: 604,800 slots) costs O(max · log) slot
+ * computations, not one per slot of the range. Slots before the span are counted (up to
+ * {@link CRON_COUNT_CAP}, then `capped`).
+ * @param from a slot
+ * @returns the slots, how many older ones were dropped (a lower bound when `capped`), and the
+ *   first slot after `to`
  */
 export function slotsThrough(
   spec: WhenSpec,
   from: number,
   to: number,
   max: number,
-): { slots: number[]; dropped: number; next: number | null } {
+): { slots: number[]; dropped: number; capped: boolean; next: number | null } {
   if (spec.kind === "interval" && from <= to) {
     const total = Math.floor((to - from) / spec.everyMs) + 1;
     const dropped = Math.max(0, total - max);
     const slots: number[] = [];
     for (let k = dropped; k < total; k++) slots.push(from + k * spec.everyMs);
-    return { slots, dropped, next: from + total * spec.everyMs };
+    return { slots, dropped, capped: false, next: from + total * spec.everyMs };
   }
-  const slots: number[] = [];
-  let dropped = 0;
-  let slot: number | null = from;
-  while (slot !== null && slot <= to) {
-    slots.push(slot);
-    if (slots.length > max) {
-      slots.shift();
-      dropped++;
+  if (from > to) return { slots: [], dropped: 0, capped: false, next: from };
+  if (spec.kind === "once") return { slots: [from], dropped: 0, capped: false, next: null };
+  for (let span = 60_000; ; span *= 2) {
+    const start = Math.max(from, to - span);
+    const first = start === from ? from : slotAtOrAfter(spec, start);
+    const slots: number[] = [];
+    let extra = 0;
+    let slot = first;
+    while (slot !== null && slot <= to) {
+      slots.push(slot);
+      slot = nextSlot(spec, slot);
     }
-    slot = nextSlot(spec, slot);
+    if (slots.length > max) {
+      extra = slots.length - max;
+      slots.splice(0, extra);
+    }
+    if (slots.length < max && start > from) continue;
+    const before = first === null || start === from ? null : spanBefore(spec, from, first);
+    return {
+      slots,
+      dropped: extra + (before?.count ?? 0),
+      capped: before?.capped ?? false,
+      next: slot,
+    };
   }
-  return { slots, dropped, next: slot };
 }

@@ -120,6 +120,27 @@ describe("DST", () => {
     const runs = runsOn("30 * * * *", "America/New_York", "2024-11-03T04:00:00Z", "2024-11-03T07:00:00Z");
     expect(runs).toEqual(["2024-11-03T04:30:00.000Z", "2024-11-03T05:30:00.000Z", "2024-11-03T06:30:00.000Z"]);
   });
+  it("a list or range of fixed hours keeps the fixed-time rule: the gap time runs once, a repeated time once", () => {
+    // Only `*` or a step makes an hour field follow elapsed time; `1,13` and `1-2` are fixed hours.
+    expect(runsOn("30 1,13 * * *", "America/New_York", "2024-11-03T00:00:00Z", "2024-11-04T00:00:00Z")).toEqual([
+      "2024-11-03T05:30:00.000Z",
+      "2024-11-03T18:30:00.000Z",
+    ]);
+    expect(runsOn("0 1-2 * * *", "America/New_York", "2024-11-03T00:00:00Z", "2024-11-03T09:00:00Z")).toEqual([
+      "2024-11-03T05:00:00.000Z",
+      "2024-11-03T07:00:00.000Z",
+    ]);
+    expect(runsOn("30 2,14 * * *", "America/New_York", "2024-03-10T00:00:00Z", "2024-03-11T00:00:00Z")).toEqual([
+      "2024-03-10T07:00:00.000Z",
+      "2024-03-10T18:30:00.000Z",
+    ]);
+    expect(runsOn("0 15,45 2 * * *", "America/Los_Angeles", "2024-03-10T00:00:00Z", "2024-03-10T12:00:00Z")).toEqual([
+      "2024-03-10T10:00:00.000Z",
+    ]);
+    // From inside the repeated hour's second pass, the next run is the next fixed time, not a repeat.
+    expect(next("30 1,13 * * *", "America/New_York", "2024-11-03T06:10:00Z")).toBe("2024-11-03T18:30:00.000Z");
+  });
+
   it("a step in the hour field skips the missing hour in spring", () => {
     const runs = runsOn("0 */1 * * *", "America/Los_Angeles", "2024-03-10T08:30:00Z", "2024-03-10T11:30:00Z");
     expect(runs).toEqual(["2024-03-10T09:00:00.000Z", "2024-03-10T10:00:00.000Z", "2024-03-10T11:00:00.000Z"]);

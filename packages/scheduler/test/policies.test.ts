@@ -80,6 +80,44 @@ describe("missed runs", () => {
     void schedule;
   });
 
+  it("catchUp of a 1-second cron over a 7-day window runs the newest 1,000 slots without walking all 604,800", async () => {
+    // Walking every slot of the window (and shifting a 1,000-slot array for each) took ~30 s of
+    // CPU in one transaction: over a Worker's limit, so the pass could never commit. Bound: 5 s
+    // (generous for a busy 2-core machine).
+    const { calls, setup } = recorder();
+    const r = rig(setup);
+    const { schedule } = r.s.schedule({
+      key: "k",
+      handler: "rec",
+      when: { cron: "* * * * * *" },
+      missed: { catchUp: { windowMs: 7 * 24 * 60 * MIN } },
+    });
+    const now = T0 + 8 * 24 * 60 * MIN;
+    r.clock.set(now);
+    const started = performance.now();
+    await r.fire();
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(calls).toHaveLength(100);
+    const missed = r.db.sql
+      .exec<{ detail: string }>(
+        "SELECT detail FROM sched_runs WHERE schedule_id = ? AND status = 'missed'",
+        schedule.id,
+      )
+      .toArray()
+      .map((x) => JSON.parse(x.detail) as { count: number; countIsLowerBound?: boolean });
+    expect(missed).toHaveLength(1);
+    expect(missed[0]).toMatchObject({ countIsLowerBound: true });
+    expect(missed[0]?.count).toBeGreaterThanOrEqual(20_000);
+    await r.drain(20);
+    // The newest 1,000 slots of the window (missed), then the 61 late ones within grace.
+    const first = now - MIN - 1_000_000;
+    expect(calls).toHaveLength(1_061);
+    expect(calls.every((c, i) => c.scheduledTime === first + i * 1_000)).toBe(true);
+    expect(calls.filter((c) => c.missed === true)).toHaveLength(1_000);
+    expect(calls[1_000]?.scheduledTime).toBe(now - MIN);
+    expect(r.s.get(schedule.id)?.nextRunAt).toBe(now + 1_000);
+  });
+
   it("coalesce runs once with count, first and last missed slots", async () => {
     const { calls, setup } = recorder();
     const r = rig(setup);
@@ -127,6 +165,48 @@ describe("missed runs", () => {
     await r.drain();
     expect(calls.map((c) => (c.scheduledTime - T0) / MIN)).toEqual([50]);
   });
+
+  it.each([
+    ["pause", "paused"],
+    ["cancel", "cancelled"],
+  ] as const)(
+    "after %s, catch-up runs queued but not started never run (only the run in flight finishes)",
+    async (action, reason) => {
+      const { calls, setup } = recorder();
+      // Two rows per pass: the six catch-up runs need three passes.
+      const r = rig(setup, { maxPerPass: 2 });
+      const { schedule } = r.s.schedule({
+        key: "k",
+        handler: "rec",
+        when: { cron: "*/10 * * * *" },
+        missed: { catchUp: { windowMs: 60 * MIN } },
+      });
+      r.clock.set(T0 + 185 * MIN);
+      await r.fire();
+      expect(calls.map((c) => (c.scheduledTime - T0) / MIN)).toEqual([130, 140]);
+      r.s[action](schedule.id);
+      await r.drain();
+      expect(calls.map((c) => (c.scheduledTime - T0) / MIN)).toEqual([130, 140]);
+      const skipped = r.s
+        .runs(schedule.id, { limit: 100 })
+        .items.filter((x) => x.status === "skipped")
+        .map((x) => [(x.scheduledAt - T0) / MIN, x.detail?.reason]);
+      expect(skipped.sort()).toEqual([
+        [150, reason],
+        [160, reason],
+        [170, reason],
+        [180, reason],
+      ]);
+      expect(r.s.get(schedule.id)?.inflight).toBe(0);
+      expect(r.alarm.at).toBeNull();
+      if (action === "pause") {
+        r.s.resume(schedule.id);
+        r.clock.set(T0 + 190 * MIN);
+        await r.drain();
+        expect(calls.map((c) => (c.scheduledTime - T0) / MIN)).toEqual([130, 140, 190]);
+      }
+    },
+  );
 });
 
 describe("overlap", () => {

@@ -168,6 +168,26 @@ describe("schedule()", () => {
     expectCode(() => r.s.pause(schedule.id), "SCHEDULE_CONFLICT", 409);
   });
 
+  it("handler retry overrides and task budgets outside the limits → CONFIG_INVALID at registration", () => {
+    const r = rig();
+    const fn = () => {};
+    const task = { init: () => 0, step: (c: number) => ({ cursor: c, done: true }) };
+    for (const retry of [{ maxAttempts: 21 }, { maxAttempts: 0 }, { initialDelayMs: 99 }, { maxDelayMs: 86_400_001 }]) {
+      expectCode(() => r.s.handler("h", z.unknown(), fn, { retry }), "CONFIG_INVALID", 400);
+    }
+    for (const budget of [
+      { maxStepsPerChunk: 0 },
+      { maxStepsPerChunk: 10_001 },
+      { cpuBudgetMs: 5 },
+      { retry: { maxAttempts: 50 } },
+    ]) {
+      expectCode(() => r.s.task("t", z.unknown(), task, budget), "CONFIG_INVALID", 400);
+    }
+    // Nothing half-registered: the names are still free.
+    r.s.handler("h", z.unknown(), fn, { retry: { maxAttempts: 20, initialDelayMs: 100 } });
+    r.s.task("t", z.unknown(), task, { maxStepsPerChunk: 10_000 });
+  });
+
   it("registering the same handler twice → HANDLER_EXISTS", () => {
     const r = rig(setup);
     expectCode(() => r.s.handler("noop", z.unknown(), () => {}), "HANDLER_EXISTS", 409);

@@ -113,6 +113,33 @@ describe("tasks", () => {
     expect(r.s.runs(schedule.id).items[0]?.status).toBe("cancelled");
   });
 
+  it("a chunk also ends when its CPU budget has passed; the next chunk gets a fresh budget", async () => {
+    // Each step takes 1,000 ms on the fake clock: a 3,500 ms budget ends a chunk after 4 steps,
+    // far below the 100-step cap.
+    const r = rig(() => {}, { taskCpuBudgetMs: 3_500 });
+    r.db.sql.exec("CREATE TABLE t_steps (i INTEGER PRIMARY KEY) STRICT");
+    r.restart((s) =>
+      s.task("slow", z.object({ total: z.number().int() }), {
+        init: (p) => ({ i: 0, total: p.total }),
+        step: (c) => {
+          r.clock.advance(1_000);
+          r.db.sql.exec("INSERT INTO t_steps (i) VALUES (?)", c.i);
+          return { cursor: { i: c.i + 1, total: c.total }, done: c.i + 1 >= c.total };
+        },
+      }),
+    );
+    const { schedule } = r.s.schedule({ key: "job", handler: "slow", payload: { total: 10 }, when: { delayMs: 0 } });
+    const report = await r.fire();
+    expect(report.continued).toBe(1);
+    const taskId = r.s.runs(schedule.id).items[0]?.detail?.taskId as string;
+    expect(r.s.tasks.get(taskId)).toMatchObject({ status: "running", steps: 4 });
+    await r.fire();
+    expect(r.s.tasks.get(taskId)).toMatchObject({ status: "running", steps: 8 });
+    await r.drain();
+    expect(r.s.tasks.get(taskId)).toMatchObject({ status: "succeeded", steps: 10, chunks: 2 });
+    expect(count(r, "t_steps")).toBe(10);
+  });
+
   it("a cursor over 64 KB fails the task without retries", async () => {
     const r = rig((s) =>
       s.task("big", z.unknown(), {
