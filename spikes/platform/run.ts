@@ -64,7 +64,7 @@ try {
     }
   }
   const authUs = await authOverheadUs();
-  printTable("Worker-only (/health) vs Worker → auth → TenantDO → response (GET meta)", rows);
+  printTable("Worker-only (/health) vs Worker → auth → rate-limit gate → TenantDO → response (GET meta)", rows);
   printTable("Token verify in-process (HMAC-SHA-256, crypto.subtle), µs", [
     { rounds: verifyRounds, p50: round(authUs.p50, 1), p99: round(authUs.p99, 1), max: round(authUs.max, 1) },
   ]);
