@@ -4,7 +4,7 @@
  * Bound: in any interval of length Δ it admits at most `capacity + refillPerSecond × Δ` units.
  * @module
  */
-import { type Decision, EPSILON, firstPassing, neverAdmits, type Step } from "./types.ts";
+import { type Decision, EPSILON, neverAdmits, type Step } from "./types.ts";
 
 /**
  * Module-local copy of {@link EPSILON}. This module runs on every decision, and where modules are
@@ -65,8 +65,11 @@ export function tokenBucket(
     };
     return { state: next, decision };
   }
-  const estimate = at + ((cost - tokens) * 1000) / cfg.refillPerSecond;
-  const passAt = firstPassing(nowMs, estimate, (t) => tokensAt(state, Math.max(t, at), cfg) >= cost - EPS);
+  // firstPassing() inlined: a rejection is the common case under load, and this avoids a closure.
+  const need = cost - EPS;
+  let passAt = Math.max(nowMs, Math.ceil(at + ((cost - tokens) * 1000) / cfg.refillPerSecond));
+  while (passAt > nowMs && tokensAt(state, Math.max(passAt - 1, at), cfg) >= need) passAt--;
+  for (let guard = 0; tokensAt(state, Math.max(passAt, at), cfg) < need && guard < 1_000; guard++) passAt++;
   return {
     state,
     decision: {
