@@ -3,12 +3,49 @@
  * deletable.
  * @module
  */
-import { type Clock, parseOrThrow, type Sql } from "@durable/core";
-import { schedError } from "./errors.ts";
+import { type Clock, newId, parseOrThrow, type Sql } from "@durable/core";
+import { errorText, schedError } from "./errors.ts";
 import type { Queue } from "./queue.ts";
 import type { RunSpec } from "./run-spec.ts";
 import { type Page, type PageQuery, PageQuerySchema } from "./schemas.ts";
 import type { DeadLetter } from "./types.ts";
+
+/** What a run that failed for good leaves behind (see {@link insertDeadLetter}). */
+export interface NewDeadLetter {
+  /** The schedule, or null for a wake-up (its owner is in `handler`). */
+  scheduleId: string | null;
+  key: string;
+  handler: string;
+  payload: string;
+  attempts: number;
+  error: unknown;
+  code: string;
+  /** What replay needs to run it again (JSON). */
+  spec: string;
+  at: number;
+}
+
+/**
+ * Writes one `sched_dead_letters` row; the error text is cut to 2 KB of UTF-8.
+ * @param sql the Sql port (call inside the transaction that ends the run)
+ * @param letter the failed run
+ */
+export function insertDeadLetter(sql: Sql, letter: NewDeadLetter): void {
+  sql.exec(
+    `INSERT INTO sched_dead_letters (id, schedule_id, key, handler, payload, attempts, last_error, code, spec, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    newId(),
+    letter.scheduleId,
+    letter.key,
+    letter.handler,
+    letter.payload,
+    letter.attempts,
+    errorText(letter.error),
+    letter.code,
+    letter.spec,
+    letter.at,
+  );
+}
 
 /** Dead letters: runs that failed for good. */
 export interface DeadLetterApi {

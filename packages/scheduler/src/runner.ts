@@ -4,9 +4,10 @@
  * delivers trigger outbox rows.
  * @module
  */
-import { checksum, newId, type WakeEvent } from "@durable/core";
+import { checksum, type WakeEvent } from "@durable/core";
 import { type RetryPolicy, type RetryPolicyInput, retryDelay, type SchedulerConfig } from "./config.ts";
 import type { Dags } from "./dags.ts";
+import { insertDeadLetter } from "./dead-letters.ts";
 import { errorText, NonRetryableError } from "./errors.ts";
 import type { History } from "./history.ts";
 import type { Queue, QueueRow } from "./queue.ts";
@@ -334,20 +335,17 @@ export class Runner {
     transactionSync(() => {
       this.#recordStart(row, spec, clock.now());
       if (!spec.dag) {
-        sql.exec(
-          `INSERT INTO sched_dead_letters (id, schedule_id, key, handler, payload, attempts, last_error, code, spec, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          newId(),
-          spec.scheduleId,
-          row.ref,
-          spec.handler,
-          spec.payload,
-          row.attempt,
-          errorText(err),
+        insertDeadLetter(sql, {
+          scheduleId: spec.scheduleId,
+          key: row.ref,
+          handler: spec.handler,
+          payload: spec.payload,
+          attempts: row.attempt,
+          error: err,
           code,
-          row.data ?? "{}",
-          clock.now(),
-        );
+          spec: row.data ?? "{}",
+          at: clock.now(),
+        });
       }
       outbox = this.endRun(row, spec, "failed", err);
     });
@@ -374,19 +372,17 @@ export class Runner {
     };
     const letter = (code: string, err: unknown) =>
       transactionSync(() => {
-        sql.exec(
-          `INSERT INTO sched_dead_letters (id, schedule_id, key, handler, payload, attempts, last_error, code, spec, created_at)
-           VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          newId(),
-          row.ref,
-          spec.handler,
-          spec.payload,
-          row.attempt,
-          errorText(err),
+        insertDeadLetter(sql, {
+          scheduleId: null,
+          key: row.ref,
+          handler: spec.handler,
+          payload: spec.payload,
+          attempts: row.attempt,
+          error: err,
           code,
-          JSON.stringify({ wake: data }),
-          clock.now(),
-        );
+          spec: JSON.stringify({ wake: data }),
+          at: clock.now(),
+        });
         this.#queue.deleteRef("wake", row.ref, row.gen);
       });
     if (!fn) {

@@ -66,19 +66,10 @@ export class Triggers {
   }
 
   /** An outbox row, for delivery. */
-  outbox(
-    id: string,
-  ): { id: string; to_dag: string; to_version: string; target: string | null; state: string; attempts: number } | null {
+  outbox(id: string): OutboxRow | null {
     return (
       this.#sql
-        .exec<{
-          id: string;
-          to_dag: string;
-          to_version: string;
-          target: string | null;
-          state: string;
-          attempts: number;
-        }>("SELECT id, to_dag, to_version, target, state, attempts FROM sched_outbox WHERE id = ?", id)
+        .exec<OutboxRow>("SELECT id, to_dag, to_version, target, state, attempts FROM sched_outbox WHERE id = ?", id)
         .toArray()[0] ?? null
     );
   }
