@@ -20,6 +20,15 @@ export interface GcraState {
   at: number;
 }
 
+/** Whether a request of `cost` conforms at `t` (the predicate of firstPassing). */
+function conforms(
+  t: number,
+  c: { tat: number | undefined; at: number; cost: number; interval: number; tolerance: number },
+): boolean {
+  const te = Math.max(t, c.at);
+  return Math.max(c.tat ?? te, te) + c.cost * c.interval - te <= c.tolerance + EPSILON;
+}
+
 /**
  * Decides one request of `cost` units at `nowMs`.
  * @param state the TAT, or undefined for a key never seen (full)
@@ -48,11 +57,7 @@ export function gcra(state: GcraState | undefined, nowMs: number, cost: number, 
       },
     };
   }
-  const passes = (t: number) => {
-    const te = Math.max(t, at);
-    return Math.max(state?.tat ?? te, te) + cost * interval - te <= tolerance + EPSILON;
-  };
-  const passAt = firstPassing(nowMs, nextTat - tolerance, passes);
+  const passAt = firstPassing(nowMs, nextTat - tolerance, conforms, { tat: state?.tat, at, cost, interval, tolerance });
   return {
     state,
     decision: {

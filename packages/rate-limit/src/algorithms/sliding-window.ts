@@ -36,6 +36,15 @@ function estimate(c: Counts, t: number, w: number): number {
   return c.prev * (1 - (t - c.start) / w) + c.curr;
 }
 
+/** Whether `cost` fits under the limit at `t` (the predicate of firstPassing). */
+function fits(
+  t: number,
+  c: { state: SlidingWindowState | undefined; at: number; w: number; cost: number; limit: number },
+): boolean {
+  const te = Math.max(t, c.at);
+  return estimate(countsAt(c.state, te, c.w), te, c.w) + c.cost <= c.limit + EPSILON;
+}
+
 /**
  * Decides one request of `cost` units at `nowMs`.
  * @param state the counts, or undefined for a key never seen
@@ -76,11 +85,7 @@ export function slidingWindow(
     const over = c.curr - (cfg.limit - cost);
     guess = c.start + w + (over > 0 && c.curr > 0 ? w * (over / c.curr) : 0);
   }
-  const passes = (t: number) => {
-    const te = Math.max(t, at);
-    return estimate(countsAt(state, te, w), te, w) + cost <= cfg.limit + EPSILON;
-  };
-  const passAt = firstPassing(nowMs, guess, passes);
+  const passAt = firstPassing(nowMs, guess, fits, { state, at, w, cost, limit: cfg.limit });
   return {
     state,
     decision: {

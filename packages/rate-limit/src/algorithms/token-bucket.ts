@@ -4,7 +4,7 @@
  * Bound: in any interval of length Δ it admits at most `capacity + refillPerSecond × Δ` units.
  * @module
  */
-import { type Decision, EPSILON, neverAdmits, type Step } from "./types.ts";
+import { type Decision, EPSILON, firstPassing, neverAdmits, type Step } from "./types.ts";
 
 /**
  * Module-local copy of {@link EPSILON}. This module runs on every decision, and where modules are
@@ -36,6 +36,14 @@ function fullAt(tokens: number, t: number, cfg: TokenBucketConfig): number {
   return missing <= EPS ? t : t + Math.ceil((missing * 1000) / cfg.refillPerSecond - EPS);
 }
 
+/** Whether the bucket holds `need` tokens at `t` (the predicate of firstPassing). */
+function hasTokens(
+  t: number,
+  c: { state: TokenBucketState | undefined; at: number; cfg: TokenBucketConfig; need: number },
+): boolean {
+  return tokensAt(c.state, Math.max(t, c.at), c.cfg) >= c.need;
+}
+
 /**
  * Decides one request of `cost` units at `nowMs`.
  * @param state the bucket, or undefined for a key never seen (a full bucket)
@@ -65,11 +73,8 @@ export function tokenBucket(
     };
     return { state: next, decision };
   }
-  // firstPassing() inlined: a rejection is the common case under load, and this avoids a closure.
-  const need = cost - EPS;
-  let passAt = Math.max(nowMs, Math.ceil(at + ((cost - tokens) * 1000) / cfg.refillPerSecond));
-  while (passAt > nowMs && tokensAt(state, Math.max(passAt - 1, at), cfg) >= need) passAt--;
-  for (let guard = 0; tokensAt(state, Math.max(passAt, at), cfg) < need && guard < 1_000; guard++) passAt++;
+  const estimate = at + ((cost - tokens) * 1000) / cfg.refillPerSecond;
+  const passAt = firstPassing(nowMs, estimate, hasTokens, { state, at, cfg, need: cost - EPS });
   return {
     state,
     decision: {
