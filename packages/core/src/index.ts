@@ -3,21 +3,32 @@
  *
  * Every package is written against these: `Sql` and `TransactionSync` (DO SQLite or the
  * better-sqlite3 adapter from `@durable/core/node`), `Clock`, `BlobStore`, `Wake`, the
- * `Capability` contract, migrations, typed errors and zod helpers.
+ * `Background`, the `Capability` contract, migrations, typed errors and zod helpers.
  * @module
  */
 export type { BlobInfo, BlobList, BlobListOptions, BlobRange, BlobStore, R2BucketLike } from "./blob-store.ts";
 export { MemoryBlobStore, r2BlobStore } from "./blob-store.ts";
+export { type Background, CollectingBackground } from "./background.ts";
 export type {
+  AlarmOwner,
+  AlarmOwnerDefinition,
+  AlarmOwnerPorts,
   AlarmPort,
   Capability,
+  CapabilityDefinition,
+  CapabilityPorts,
+  GateDecision,
+  GateRequest,
   HttpMethod,
+  RequestGate,
+  RequiredCapabilities,
   Route,
   RouteRequest,
   RouteResult,
   RowChange,
 } from "./capability.ts";
 export { type Clock, ManualClock, systemClock } from "./clock.ts";
+export { Composition, type HostPorts } from "./composition.ts";
 export {
   conflict,
   errorCodeOf,
@@ -70,4 +81,4 @@ export {
   type TransactionSync,
 } from "./sql.ts";
 export { describeZodError, formatPath, parseOrThrow } from "./validation.ts";
-export type { Wake, WakeEvent } from "./wake.ts";
+export { scopedWake, type Wake, type WakeEvent, type WakeRouter } from "./wake.ts";
