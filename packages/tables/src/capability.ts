@@ -1,40 +1,54 @@
 /**
  * The tables capability: what `DOBase` composes. It owns `tbl_catalog` (its migrations), the
- * user tables, the one write path and the `/tables` routes.
+ * user tables, the one write path with its table-events seam, the `/tables` routes and the
+ * `tables` RPC target.
  * @module
  */
-import type { Capability, Route } from "@durable/core";
+import type { Capability, CapabilityDefinition, CapabilityPorts, Route } from "@durable/core";
+import { type TablesApi, tablesApi } from "./api.ts";
 import { TABLES_MIGRATIONS } from "./catalog.ts";
 import { tablesRoutes } from "./routes.ts";
 import { Tables, type TablesPorts } from "./tables.ts";
-import type { RowObserver } from "./write-path.ts";
 
-/** Options of {@link createTablesCapability}. */
-export interface TablesCapabilityOptions {
-  /**
-   * Observers of every row write, e.g. DOBase's fan-out to the `onRowsWritten` hooks of the
-   * other capabilities. More can be added later with `tables.observe`.
-   */
-  observers?: readonly RowObserver[];
-}
+/** The name of the capability, of its RPC target and of what other capabilities `require`. */
+export const TABLES = "tables";
 
 /** The tables capability, with its in-process API. */
 export interface TablesCapability extends Capability {
-  readonly name: "tables";
+  readonly name: typeof TABLES;
+  /** The in-process API; other capabilities subscribe to its events with `tables.subscribe`. */
   readonly tables: Tables;
   readonly routes: readonly Route[];
+  readonly api: TablesApi;
 }
 
 /**
- * Makes the tables capability. Its migrations must run before the first call (DOBase does).
- * @param ports the DO's SQL, transaction and clock ports
- * @param options observers of the write path
+ * Makes a tenant's {@link Tables} over the DO's ports (migrations are DOBase's to run).
+ * @param ports SQL, transactions and the clock
+ */
+export function createTables(ports: TablesPorts): Tables {
+  return new Tables(ports);
+}
+
+/**
+ * The tables capability's definition. Capabilities that observe tables declare
+ * `requires: ["tables"]` and subscribe in their `create`.
  * @example
  * // in TenantDO's constructor
- * this.use(createTablesCapability(this.ports, { observers: [this.rowsWritten] }));
+ * this.use(tablesCapability());
  */
-export function createTablesCapability(ports: TablesPorts, options: TablesCapabilityOptions = {}): TablesCapability {
-  const tables = new Tables(ports);
-  for (const observer of options.observers ?? []) tables.observe(observer);
-  return { name: "tables", migrations: TABLES_MIGRATIONS, tables, routes: tablesRoutes(tables) };
+export function tablesCapability(): CapabilityDefinition<TablesCapability> {
+  return {
+    name: TABLES,
+    create(ports: CapabilityPorts): TablesCapability {
+      const tables = createTables(ports);
+      return {
+        name: TABLES,
+        migrations: TABLES_MIGRATIONS,
+        tables,
+        routes: tablesRoutes(tables),
+        api: tablesApi(tables),
+      };
+    },
+  };
 }

@@ -4,10 +4,11 @@
  * Definitions are cached in memory as a copy of SQLite (this DO is their only writer).
  * @module
  */
-import { type Clock, conflict, type MigrationSet, type Sql, type TransactionSync } from "@durable/core";
+import { type Clock, conflict, type MigrationSet, type Sql } from "@durable/core";
 import { SQL_TYPE, sqlLiteral } from "./column-types.ts";
 import { invalidSchema, tableNotFound, tablesError } from "./errors.ts";
 import { quoteIdent, storageIndex, storageTable } from "./names.ts";
+import type { TableEventEmitter, TableEvents } from "./table-events.ts";
 import {
   type ColumnDef,
   ColumnSpecSchema,
@@ -20,7 +21,6 @@ import {
   toIndexDef,
   toTableDef,
 } from "./table-spec.ts";
-import type { TableUsers } from "./table-users.ts";
 
 /** The migrations of the tables capability. */
 export const TABLES_MIGRATIONS: MigrationSet = {
@@ -85,16 +85,14 @@ function encodeColumns(columns: ColumnDef[]): string {
 /** The catalog: create, describe, evolve and drop user tables. */
 export class Catalog {
   readonly #sql: Sql;
-  readonly #tx: TransactionSync;
   readonly #clock: Clock;
-  readonly #users: TableUsers;
+  readonly #events: TableEvents;
   #cache: Map<string, TableDef> | undefined;
 
-  constructor(sql: Sql, transactionSync: TransactionSync, clock: Clock, users: TableUsers) {
+  constructor(sql: Sql, clock: Clock, events: TableEvents) {
     this.#sql = sql;
-    this.#tx = transactionSync;
     this.#clock = clock;
-    this.#users = users;
+    this.#events = events;
   }
 
   #all(): Map<string, TableDef> {
@@ -155,10 +153,17 @@ export class Catalog {
     );
   }
 
-  #ddl(fn: () => TableDef | undefined): void {
+  /**
+   * Runs one DDL change and its events in one transaction. The cache changes inside it, so that
+   * after-commit steps read the new definition; a rollback forgets the cache.
+   */
+  #ddl(fn: (emit: TableEventEmitter) => TableDef | undefined, dropped?: string): void {
     try {
-      const def = this.#tx(fn);
-      if (def) this.#all().set(def.name, def);
+      this.#events.transact((emit) => {
+        const def = fn(emit);
+        if (def) this.#all().set(def.name, def);
+        if (dropped !== undefined) this.#all().delete(dropped);
+      });
     } catch (err) {
       this.invalidate();
       throw err;
@@ -204,10 +209,10 @@ export class Catalog {
       throw invalidSchema("default: a non-nullable column added to a table needs a default");
     }
     const next: TableDef = { ...current, columns: [...current.columns, col], version: current.version + 1 };
-    this.#ddl(() => {
+    this.#ddl((emit) => {
       this.#sql.exec(`ALTER TABLE ${storageTable(table)} ADD COLUMN ${columnSql(col)}`);
       this.#save(next);
-      this.#users.changed(next);
+      emit.schemaChanged(next);
       return next;
     });
     return next;
@@ -222,7 +227,7 @@ export class Catalog {
     const current = this.get(table);
     const ix = toIndexDef(parseSpec(IndexSpecSchema, input), current.columns, current.indexes, []);
     const next: TableDef = { ...current, indexes: [...current.indexes, ix], version: current.version + 1 };
-    this.#ddl(() => {
+    this.#ddl((emit) => {
       try {
         this.#sql.exec(indexSql(table, ix));
       } catch (err) {
@@ -232,7 +237,7 @@ export class Catalog {
         throw err;
       }
       this.#save(next);
-      this.#users.changed(next);
+      emit.schemaChanged(next);
       return next;
     });
     return next;
@@ -252,10 +257,10 @@ export class Catalog {
       indexes: current.indexes.filter((ix) => ix.name !== index),
       version: current.version + 1,
     };
-    this.#ddl(() => {
+    this.#ddl((emit) => {
       this.#sql.exec(`DROP INDEX ${storageIndex(table, index)}`);
       this.#save(next);
-      this.#users.changed(next);
+      emit.schemaChanged(next);
       return next;
     });
     return next;
@@ -268,16 +273,15 @@ export class Catalog {
    */
   drop(table: string, force = false): void {
     this.get(table);
-    const uses = this.#users.usesOf(table);
+    const uses = this.#events.usesOf(table);
     if (uses.length > 0 && !force) {
       throw conflict("TABLE_IN_USE", `table ${table} is used by ${uses.join(", ")}; pass force to drop it anyway`);
     }
-    this.#ddl(() => {
-      this.#users.dropped(table);
+    this.#ddl((emit) => {
+      emit.dropping(table);
       this.#sql.exec(`DROP TABLE ${storageTable(table)}`);
       this.#sql.exec("DELETE FROM tbl_catalog WHERE name = ?", table);
       return undefined;
-    });
-    this.#all().delete(table);
+    }, table);
   }
 }

@@ -1,85 +1,29 @@
 /**
  * Row operations on user tables: batched writes through the one {@link WritePath}, point
- * reads, keyset-paginated scans and counts with the predicate language of `@durable/core`.
+ * reads, and (through scan.ts) keyset-paginated scans and counts.
  * @module
  */
 import {
-  compilePredicate,
   conflict,
-  decodeCursor,
-  encodeCursor,
-  type KeysetSpec,
-  keysetAfter,
-  keysetOrderBy,
-  keysetPositionOf,
-  PlatformError,
   type Predicate,
-  parsePredicate,
   type RowChange,
   SQL_LIMITS,
   type Sql,
   type SqlBinding,
   type SqlRow,
+  type SqlValue,
 } from "@durable/core";
 import type { Catalog } from "./catalog.ts";
 import { invalidRow, tablesError } from "./errors.ts";
+import { keyGroups, keyInList } from "./key-lists.ts";
 import { quoteIdent, storageTable } from "./names.ts";
 import { type KeyInput, RowCodec, type RowInput } from "./row-codec.ts";
+import { countRows, type ScanOptions, type ScanPage, scanPage } from "./scan.ts";
 import type { TableDef } from "./table-spec.ts";
 import type { WritePath } from "./write-path.ts";
 
 /** Most rows one write call takes. */
 export const MAX_BATCH_ROWS = 10_000;
-/** Most rows one scan page returns. */
-export const MAX_PAGE_ROWS = 1000;
-/**
- * Stored bytes after which a scan page ends early (with a cursor): 1,000 rows of up to 2 MiB
- * each would not fit in a DO's 128 MB of memory, nor in a reasonable response.
- */
-export const MAX_PAGE_BYTES = 8 * 1024 * 1024;
-
-/** Approximate stored size of a row read back (strings by UTF-16 length, numbers 8 bytes). */
-function rowBytes(row: SqlRow): number {
-  let n = 0;
-  for (const key in row) {
-    const v = row[key];
-    n += typeof v === "string" ? v.length : v instanceof ArrayBuffer ? v.byteLength : 8;
-  }
-  return n;
-}
-/** Keys looked up per statement (bound as one JSON array). */
-const KEYS_PER_LOOKUP = 1000;
-/** Most UTF-8 bytes of one bound JSON key list: DO SQLite refuses a bound value over ~2 MiB. */
-const KEY_LIST_BYTES = 1024 * 1024;
-
-/** A group of keys bound as one JSON array, or one key too long for a list, bound column by column. */
-type KeyGroup = { json: string } | { key: SqlBinding[] };
-
-/** Splits keys into JSON lists of ≤ 1,000 keys and ≤ 1 MiB each; a key longer than that stands alone. */
-function keyGroups(keys: readonly SqlBinding[][]): KeyGroup[] {
-  const groups: KeyGroup[] = [];
-  let parts: string[] = [];
-  let bytes = 2;
-  const flush = () => {
-    if (parts.length > 0) groups.push({ json: `[${parts.join(",")}]` });
-    parts = [];
-    bytes = 2;
-  };
-  for (const key of keys) {
-    const text = JSON.stringify(key);
-    // An upper bound for short keys (3 bytes per UTF-16 unit), exact for long ones.
-    const size = text.length * 3 <= 1024 ? text.length * 3 : new TextEncoder().encode(text).length;
-    if (size + 2 > KEY_LIST_BYTES) {
-      groups.push({ key });
-      continue;
-    }
-    if (parts.length >= KEYS_PER_LOOKUP || bytes + size + 1 > KEY_LIST_BYTES) flush();
-    parts.push(text);
-    bytes += size + 1;
-  }
-  flush();
-  return groups;
-}
 
 /** How a row write treats an existing key. */
 export type WriteMode = "insert" | "upsert";
@@ -90,23 +34,21 @@ export interface WriteResult {
   updated: number;
 }
 
-/** Options of {@link Rows.scan}. */
-export interface ScanOptions {
-  /** A predicate, or its JSON text. */
-  where?: Predicate | string | undefined;
-  /** Sort column (default: the primary key). */
-  orderBy?: string | undefined;
-  order?: "asc" | "desc" | undefined;
-  /** 1–1,000 (default 100). */
-  limit?: number | undefined;
-  /** From the previous page; absent for the first page. */
-  cursor?: string | undefined;
+/** Whether two stored values are the same (blobs byte by byte). */
+function sameValue(a: SqlValue | undefined, b: SqlValue | undefined): boolean {
+  if (a instanceof ArrayBuffer && b instanceof ArrayBuffer) {
+    if (a.byteLength !== b.byteLength) return false;
+    const x = new Uint8Array(a);
+    const y = new Uint8Array(b);
+    return x.every((v, i) => v === y[i]);
+  }
+  return a === b;
 }
 
-/** One page of a scan: `cursor` is null on the last page. */
-export interface ScanPage {
-  rows: RowInput[];
-  cursor: string | null;
+/** Whether a stored row and a new one hold the same value in every column. */
+function sameRow(before: SqlRow, after: SqlRow): boolean {
+  for (const key in after) if (!sameValue(before[key], after[key])) return false;
+  return true;
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -177,7 +119,7 @@ export class Rows {
   #lookup(def: TableDef, keys: SqlBinding[][]): Map<string, SqlRow> {
     const found = new Map<string, SqlRow>();
     const codec = this.codec(def.name);
-    const where = this.#keyInList(def);
+    const where = keyInList(def);
     for (const group of keyGroups(keys)) {
       const rows =
         "json" in group
@@ -186,14 +128,6 @@ export class Rows {
       for (const row of rows) if (row) found.set(JSON.stringify(codec.keyOf(codec.valuesOf(row))), row);
     }
     return found;
-  }
-
-  /** `key IN <one JSON array of keys>`: one binding for up to 1,000 keys. */
-  #keyInList(def: TableDef): string {
-    const cols = def.primaryKey.map(quoteIdent);
-    if (cols.length === 1) return `${cols[0]} IN (SELECT json_extract(value, '$[0]') FROM json_each(?))`;
-    const picks = cols.map((_, i) => `json_extract(value, '$[${i}]')`).join(", ");
-    return `(${cols.join(", ")}) IN (SELECT ${picks} FROM json_each(?))`;
   }
 
   /**
@@ -234,11 +168,14 @@ export class Rows {
         if (isUniqueViolation(err)) throw conflict("DUPLICATE_KEY", `rows: a unique index of ${table} is violated`);
         throw err;
       }
+      // A row whose new values equal the stored ones did not change: it is not reported (on a
+      // table of key columns only, SQLite did nothing for it: ON CONFLICT DO NOTHING).
       const change: RowChange = { inserted: [], updated: [], deleted: [] };
       for (const [key, values] of byKey) {
         const old = before.get(key);
-        if (old) change.updated.push([old, codec.toSqlRow(values)]);
-        else change.inserted.push(codec.toSqlRow(values));
+        const row = codec.toSqlRow(values);
+        if (!old) change.inserted.push(row);
+        else if (!sameRow(old, row)) change.updated.push([old, row]);
       }
       return { result: { inserted: change.inserted.length, updated: change.updated.length }, change };
     });
@@ -258,7 +195,7 @@ export class Rows {
       throw tablesError("BATCH_TOO_LARGE", `keys: ${keys.length} keys; at most ${MAX_BATCH_ROWS} per call`, 413);
     }
     const encoded = keys.map((k, i) => codec.encodeKey(k, `keys[${i}]`));
-    const where = this.#keyInList(def);
+    const where = keyInList(def);
     return this.#writes.write(table, () => {
       const deleted: SqlRow[] = [];
       const keyWhere = def.primaryKey.map((k) => `${quoteIdent(k)} = ?`).join(" AND ");
@@ -343,79 +280,13 @@ export class Rows {
     return codec.decodeRow(row);
   }
 
-  #where(codec: RowCodec, where: ScanOptions["where"]): { sql: string; bindings: SqlBinding[] } | undefined {
-    if (where === undefined || where === "") return undefined;
-    return compilePredicate(parsePredicate(where), { resolve: codec.resolve });
-  }
-
   /**
    * One page of rows in keyset order: `orderBy` then the primary key as tiebreaker.
    * @returns the rows and the cursor of the next page (null at the end)
    * @throws {TABLE_NOT_FOUND} · {INVALID_PREDICATE} 400 · {INVALID_CURSOR} 400 · {INVALID_INPUT} 400
    */
   scan(table: string, options: ScanOptions = {}): ScanPage {
-    const codec = this.codec(table);
-    const def = codec.def;
-    const limit = options.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_ROWS) {
-      throw new PlatformError("INVALID_INPUT", `limit: an integer from 1 to ${MAX_PAGE_ROWS}`, { status: 400 });
-    }
-    const direction = options.order ?? "asc";
-    if (direction !== "asc" && direction !== "desc") {
-      throw new PlatformError("INVALID_INPUT", "order: asc or desc", { status: 400 });
-    }
-    let sortName = options.orderBy;
-    if (sortName !== undefined) {
-      const col = codec.column(sortName);
-      if (!col) throw tablesError("INVALID_PREDICATE", `orderBy: unknown column ${sortName}`, 400);
-      if (col.type === "blob" || col.type === "json") {
-        throw tablesError("INVALID_PREDICATE", `orderBy: cannot sort by a ${col.type} column`, 400);
-      }
-      // Sorting by a single-column key is the key order itself.
-      if (def.primaryKey.length === 1 && def.primaryKey[0] === sortName) sortName = undefined;
-    }
-    const spec: KeysetSpec = {
-      ...(sortName === undefined ? {} : { sort: quoteIdent(sortName) }),
-      direction,
-      keys: def.primaryKey.map(quoteIdent),
-    };
-    const scope = `${table}|${def.createdAt}|${sortName ?? ""}|${direction}`;
-    const conditions: string[] = [];
-    const bindings: SqlBinding[] = [];
-    const where = this.#where(codec, options.where);
-    if (where) {
-      conditions.push(where.sql);
-      bindings.push(...where.bindings);
-    }
-    if (options.cursor) {
-      const position = decodeCursor(options.cursor, scope, def.primaryKey.length + (sortName === undefined ? 0 : 1));
-      const after = keysetAfter(spec, position);
-      conditions.push(after.sql);
-      bindings.push(...after.bindings);
-    }
-    const rows = this.#sql.exec(
-      `SELECT * FROM ${storageTable(table)}${conditions.length ? ` WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${keysetOrderBy(spec)} LIMIT ?`,
-      ...bindings,
-      limit + 1,
-    );
-    // Read row by row: the page ends at `limit` rows or MAX_PAGE_BYTES, whichever comes first,
-    // and one more row tells whether a next page exists.
-    const page: SqlRow[] = [];
-    let bytes = 0;
-    let more = false;
-    for (const row of rows) {
-      if (page.length >= limit || bytes >= MAX_PAGE_BYTES) {
-        more = true;
-        break;
-      }
-      page.push(row);
-      bytes += rowBytes(row);
-    }
-    const last = page[page.length - 1];
-    return {
-      rows: page.map((r) => codec.decodeRow(r)),
-      cursor: more && last ? encodeCursor(scope, keysetPositionOf(last, sortName, def.primaryKey)) : null,
-    };
+    return scanPage(this.#sql, this.codec(table), options);
   }
 
   /**
@@ -423,13 +294,6 @@ export class Rows {
    * @throws {TABLE_NOT_FOUND} · {INVALID_PREDICATE} 400
    */
   count(table: string, where?: Predicate | string): number {
-    const codec = this.codec(table);
-    const compiled = this.#where(codec, where);
-    return this.#sql
-      .exec<{ n: number }>(
-        `SELECT count(*) AS n FROM ${storageTable(table)}${compiled ? ` WHERE ${compiled.sql}` : ""}`,
-        ...(compiled?.bindings ?? []),
-      )
-      .one().n;
+    return countRows(this.#sql, this.codec(table), where);
   }
 }

@@ -1,22 +1,25 @@
 /**
- * `Tables`: the in-process API of a tenant's tables (catalog, rows, observers, table users)
- * over the core ports. The capability's HTTP routes and the DO's RPC methods call it.
+ * `Tables`: the in-process API of a tenant's tables (catalog, rows, the table-events seam)
+ * over the core ports. The capability's HTTP routes and RPC target call it.
  * @module
  */
 import { type Clock, type Predicate, runMigrations, type Sql, systemClock, type TransactionSync } from "@durable/core";
 import { Catalog, TABLES_MIGRATIONS } from "./catalog.ts";
 import { readValue, toBase64 } from "./column-types.ts";
 import type { KeyInput, RowInput } from "./row-codec.ts";
-import { Rows, type ScanOptions, type ScanPage, type WriteMode, type WriteResult } from "./rows.ts";
+import { Rows, type WriteMode, type WriteResult } from "./rows.ts";
+import type { ScanOptions, ScanPage } from "./scan.ts";
+import { type AfterCommitErrorHandler, TableEvents, type TableSubscriber } from "./table-events.ts";
 import type { TableDef } from "./table-spec.ts";
-import { type TableUser, TableUsers } from "./table-users.ts";
-import { type RowObserver, WritePath } from "./write-path.ts";
+import { WritePath } from "./write-path.ts";
 
 /** Ports the tables need. */
 export interface TablesPorts {
   sql: Sql;
   transactionSync: TransactionSync;
   clock?: Clock;
+  /** Where failures of after-commit steps are reported (default: one JSON line on stderr). */
+  onAfterCommitError?: AfterCommitErrorHandler;
 }
 
 /** A table as clients read it (defaults in client form: booleans, parsed json, base64 blobs). */
@@ -64,31 +67,41 @@ export function tableInfo(def: TableDef): TableInfo {
 export class Tables {
   readonly catalog: Catalog;
   readonly rows: Rows;
-  readonly writes: WritePath;
-  readonly users: TableUsers;
+  readonly events: TableEvents;
 
   /** Use {@link Tables.open} outside a DO; in a DO the capability's migrations ran first. */
   constructor(ports: TablesPorts) {
-    this.users = new TableUsers();
-    this.writes = new WritePath(ports.transactionSync);
-    this.catalog = new Catalog(ports.sql, ports.transactionSync, ports.clock ?? systemClock, this.users);
-    this.rows = new Rows(ports.sql, this.catalog, this.writes);
+    this.events = new TableEvents(ports.transactionSync, ports.onAfterCommitError);
+    this.catalog = new Catalog(ports.sql, ports.clock ?? systemClock, this.events);
+    this.rows = new Rows(ports.sql, this.catalog, new WritePath(this.events));
   }
 
-  /** Runs the tables migrations, then returns a {@link Tables} (Node tests, spikes, scripts). */
+  /**
+   * Runs the tables migrations, then returns a {@link Tables}: for Node tests, spikes and
+   * scripts only (in a DO, DOBase runs the migrations).
+   */
   static open(ports: TablesPorts): Tables {
     runMigrations(ports.sql, ports.transactionSync, TABLES_MIGRATIONS, (ports.clock ?? systemClock).now());
     return new Tables(ports);
   }
 
-  /** Registers a write observer (see {@link WritePath.observe}). */
-  observe(observer: RowObserver): () => void {
-    return this.writes.observe(observer);
+  /**
+   * Subscribes a capability to the table events: row changes, schema changes, drops (with the
+   * `usesOf` veto) and wholesale replacements (see {@link TableEvents}).
+   * @returns a function that unsubscribes it
+   */
+  subscribe(subscriber: TableSubscriber): () => void {
+    return this.events.subscribe(subscriber);
   }
 
-  /** Registers a user of tables (see {@link TableUser}). */
-  registerUser(user: TableUser): void {
-    this.users.register(user);
+  /**
+   * Tells every subscriber that `table`'s rows changed wholesale outside the write path (a
+   * restore rewrote them), so that what they derived from the rows is rebuilt.
+   * @throws {TABLE_NOT_FOUND} 404
+   */
+  replaced(table: string): void {
+    this.catalog.get(table);
+    this.events.transact((emit) => emit.replaced(table));
   }
 
   /** {@link Catalog.create}, in client form. */

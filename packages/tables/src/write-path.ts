@@ -1,56 +1,36 @@
 /**
  * The one write path: every change to a user table runs in one `transactionSync` that also
- * calls every registered observer with the rows it changed. An observer that throws rolls the
- * whole write back, so an observer (the estimator, pre-agg, the router's version bump) never
- * misses a committed change and never sees one that did not commit.
+ * tells every table subscriber the rows it changed (see {@link TableEvents}). A subscriber that
+ * throws rolls the whole write back, so an observer never misses a committed change and never
+ * sees one that did not commit; its after-commit step runs only once the write committed.
  * @module
  */
-import type { RowChange, TransactionSync } from "@durable/core";
-
-/** Called inside the write's transaction, once per write call that changed something. */
-export type RowObserver = (table: string, change: RowChange) => void;
+import type { RowChange } from "@durable/core";
+import type { TableEvents } from "./table-events.ts";
 
 /** Whether a change holds no row at all. */
 export function isEmptyChange(change: RowChange): boolean {
   return change.inserted.length === 0 && change.updated.length === 0 && change.deleted.length === 0;
 }
 
-/** Runs writes in a transaction and hands their changes to the observers. */
+/** Runs writes in a transaction and hands their changes to the table subscribers. */
 export class WritePath {
-  readonly #tx: TransactionSync;
-  readonly #observers: RowObserver[] = [];
+  readonly #events: TableEvents;
 
-  constructor(transactionSync: TransactionSync) {
-    this.#tx = transactionSync;
+  constructor(events: TableEvents) {
+    this.#events = events;
   }
 
   /**
-   * Adds an observer; observers run in the order they were added.
-   * @returns a function that removes it again
-   */
-  observe(observer: RowObserver): () => void {
-    this.#observers.push(observer);
-    return () => {
-      const i = this.#observers.indexOf(observer);
-      if (i >= 0) this.#observers.splice(i, 1);
-    };
-  }
-
-  /** How many observers are registered. */
-  get observerCount(): number {
-    return this.#observers.length;
-  }
-
-  /**
-   * Runs `fn` (which writes `table` and reports what it changed) and the observers in one
-   * transaction.
+   * Runs `fn` (which writes `table` and reports what it changed) and the subscribers in one
+   * transaction; a change with no row reaches no subscriber.
    * @returns what `fn` returned
-   * @throws whatever `fn` or an observer threw; nothing is stored then
+   * @throws whatever `fn` or a subscriber threw; nothing is stored then
    */
   write<T>(table: string, fn: () => { result: T; change: RowChange }): T {
-    return this.#tx(() => {
+    return this.#events.transact((emit) => {
       const { result, change } = fn();
-      if (!isEmptyChange(change)) for (const observer of this.#observers) observer(table, change);
+      if (!isEmptyChange(change)) emit.rowsChanged(table, change);
       return result;
     });
   }

@@ -6,7 +6,7 @@
  * Does not prove the HTTP mapping (apps/platform tests do).
  */
 import { describe, expect, it } from "vitest";
-import type { TableDef, TableUser } from "../src/index.ts";
+import type { TableDef, TableSubscriber } from "../src/index.ts";
 import { FLIGHTS, failure, open, userObjects } from "./helpers.ts";
 
 const col = (name: string, type = "integer") => ({ name, type });
@@ -201,19 +201,19 @@ describe("evolving a table", () => {
   });
 });
 
-describe("dropTable and table users", () => {
+describe("dropTable and table subscribers", () => {
   it("refuses with TABLE_IN_USE while a user depends on the table, drops with force and tells the user", () => {
     const { tables, sql } = open();
     tables.createTable(FLIGHTS);
     const dropped: string[] = [];
     const changed: TableDef[] = [];
-    const rollups: TableUser = {
+    const rollups: TableSubscriber = {
       name: "pre-agg",
       usesOf: (t) => (t === "flights" ? ["rollup daily_delays"] : []),
-      onTableDropped: (t) => dropped.push(t),
-      onSchemaChanged: (def) => changed.push(def),
+      onTableDropped: (t) => void dropped.push(t),
+      onSchemaChanged: (def) => void changed.push(def),
     };
-    tables.registerUser(rollups);
+    tables.subscribe(rollups);
     expect(failure(() => tables.dropTable("flights"))).toBe(
       "TABLE_IN_USE 409 table flights is used by pre-agg: rollup daily_delays; pass force to drop it anyway",
     );
@@ -229,7 +229,7 @@ describe("dropTable and table users", () => {
   it("rolls the DDL back when a user throws during a schema change or a forced drop", () => {
     const { tables, sql } = open();
     tables.createTable(FLIGHTS);
-    tables.registerUser({
+    tables.subscribe({
       name: "cdc",
       usesOf: () => ["consumer audit"],
       onSchemaChanged: () => {

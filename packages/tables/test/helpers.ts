@@ -1,11 +1,11 @@
 /** Shared fixtures of the tables tests: a fresh in-memory database with the tables opened. */
 import { PlatformError, type SqlRow } from "@durable/core";
 import { openSqlite } from "@durable/core/node";
-import { Tables } from "../src/index.ts";
+import { type AfterCommitErrorHandler, Tables } from "../src/index.ts";
 
-export function open() {
+export function open(options: { onAfterCommitError?: AfterCommitErrorHandler } = {}) {
   const db = openSqlite();
-  const tables = Tables.open({ sql: db.sql, transactionSync: db.transactionSync });
+  const tables = Tables.open({ sql: db.sql, transactionSync: db.transactionSync, ...options });
   return { db, tables, sql: db.sql };
 }
 

@@ -130,7 +130,14 @@ describe("statement and value limits", () => {
     };
     const rows = Array.from({ length: 20 }, (_, i) => row(i));
     expect(tables.insert("wide", rows)).toEqual({ inserted: 20, updated: 0 });
-    expect(tables.upsert("wide", rows)).toEqual({ inserted: 0, updated: 20 });
+    expect(tables.upsert("wide", rows)).toEqual({ inserted: 0, updated: 0 });
+    expect(
+      tables.upsert(
+        "wide",
+        rows.map((r) => ({ ...r, column_with_a_rather_long_name_000: "changed" })),
+      ),
+    ).toEqual({ inserted: 0, updated: 20 });
+    tables.upsert("wide", rows);
     expect(tables.count("wide")).toBe(20);
     expect(tables.get("wide", 19)).toEqual(row(19));
   });

@@ -80,7 +80,10 @@ describe("all-or-nothing batches", () => {
     expect(tables.upsert("wide", rows)).toEqual({ inserted: 10_000, updated: 0 });
     expect(tables.get("wide", 9_999)).toMatchObject({ c0: 9_999, c1: "v9999", c98: 9_999 * 98 });
     expect(db.db.prepare("SELECT count(*) AS n FROM t_wide").get()).toEqual({ n: 10_000 });
-    expect(tables.upsert("wide", rows.slice(0, 3000))).toEqual({ inserted: 0, updated: 3000 });
+    // Equal values change nothing; changed ones are updates.
+    expect(tables.upsert("wide", rows.slice(0, 3000))).toEqual({ inserted: 0, updated: 0 });
+    const changed = rows.slice(0, 3000).map((r) => ({ ...r, c1: `w${r.c0}` }));
+    expect(tables.upsert("wide", changed)).toEqual({ inserted: 0, updated: 3000 });
     expect(
       tables.update(
         "wide",
