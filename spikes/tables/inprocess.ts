@@ -46,9 +46,12 @@ function loadOnce(variant: Variant, flights: Flight[], batch: number): { rowsPer
       // The test observer: what a light observer (the router's version bump, an estimator's
       // counters) does per write, touching every changed row once.
       const versions = new Map<string, number>();
-      tables.observe((table, change) => {
-        versions.set(table, (versions.get(table) ?? 0) + 1);
-        for (const row of change.inserted) if (row.id !== null) rowsSeen++;
+      tables.subscribe({
+        name: "spike-observer",
+        onRowsChanged: (table, change) => {
+          versions.set(table, (versions.get(table) ?? 0) + 1);
+          for (const row of change.inserted) if (row.id !== null) rowsSeen++;
+        },
       });
     }
     run = (b) => tables.insert("flights", b);
