@@ -2,8 +2,10 @@
  * @durable/rate-limit: exact per-key rate limits for any Worker.
  *
  * Five algorithms as pure functions; state in DO SQLite behind an LRU cache; multi-limit plans
- * checked all-or-nothing; plans and per-key overrides that change at runtime; `rateLimit()`
- * middleware that shards keys over limiter DOs and fails closed; a `DOBase` capability.
+ * checked all-or-nothing; plans and per-key overrides that change at runtime. Two factories:
+ * `createRateLimiter(ports, config)` (the logic) and `rateLimitCapability(config)` (for
+ * `DOBase`: tables for its prefix, routes, an optional request gate and its RPC `api`). And the
+ * `rateLimit()` middleware for other Workers, which shards keys over limiter DOs and fails closed.
  * @module
  */
 export {
@@ -26,6 +28,51 @@ export {
   type WindowConfig,
 } from "./algorithms/index.ts";
 export {
+  type RateLimitCapability,
+  type RateLimitCapabilityOptions,
+  rateLimitCapability,
+} from "./capability.ts";
+export { isRateLimitCode, RATE_LIMIT_STATUS, type RateLimitCode } from "./errors.ts";
+export { type RateLimitGateOptions, rateLimitGate } from "./gate.ts";
+export { rateLimitedBody, rateLimitedResponse, rateLimitHeaders, retryAfterSeconds } from "./headers.ts";
+export { hashKey, MAX_KEY_BYTES } from "./input.ts";
+export { createRateLimiter } from "./limiter.ts";
+export {
+  MAX_SHARDS,
+  type Middleware,
+  type RateLimitCheck,
+  type RateLimiterNamespace,
+  type RateLimiterRpc,
+  type RateLimitOptions,
+  type RateLimitStats,
+  rateLimit,
+  shardName,
+  unavailable,
+} from "./middleware.ts";
+export {
+  DEFAULT_TABLE_PREFIX,
+  RATE_LIMIT_MIGRATIONS,
+  rateLimitMigrations,
+  TABLE_PREFIX_PATTERN,
+} from "./migrations.ts";
+export type { OverrideView } from "./overrides.ts";
+export type { PlanInfo } from "./plans.ts";
+export type { PolicyResult, RateLimitResult } from "./result.ts";
+export type { CheckReply, OverrideReply, RateLimitApi, RateLimitRpc } from "./rpc.ts";
+export {
+  type LimitSpec,
+  LimitSpecSchema,
+  type Override,
+  OverrideSchema,
+  type Plan,
+  PlanSchema,
+  PlansSchema,
+  type RateLimitConfig,
+  type RateLimitConfigInput,
+  RateLimitConfigSchema,
+  TablePrefixSchema,
+} from "./schemas.ts";
+export {
   type BatchCheck,
   type CheckOptions,
   INLINE_PLAN_NAME,
@@ -38,39 +85,4 @@ export {
   SWEEP_INTERVAL_MS,
   SWEEP_WAKE_KEY,
   type SweepReport,
-} from "./api.ts";
-export { LruCache } from "./cache.ts";
-export { type RateLimitCapability, rateLimitCapability } from "./capability.ts";
-export { type RateLimitCode, rlError } from "./errors.ts";
-export { policyOf, rateLimitedBody, rateLimitedResponse, rateLimitHeaders, retryAfterSeconds } from "./headers.ts";
-export { assertKey, checkCost, hashKey, MAX_KEY_BYTES } from "./input.ts";
-export { createRateLimiter } from "./limiter.ts";
-export {
-  type LimiterReply,
-  MAX_SHARDS,
-  type Middleware,
-  type RateLimitCheck,
-  type RateLimiterNamespace,
-  type RateLimiterRpc,
-  type RateLimitOptions,
-  type RateLimitStats,
-  rateLimit,
-  replyOf,
-  shardName,
-  unavailable,
-} from "./middleware.ts";
-export { RATE_LIMIT_MIGRATIONS } from "./migrations.ts";
-export type { PlanInfo } from "./plans.ts";
-export type { PolicyResult, RateLimitResult } from "./result.ts";
-export {
-  type LimitSpec,
-  LimitSpecSchema,
-  type Override,
-  OverrideSchema,
-  type Plan,
-  PlanSchema,
-  PlansSchema,
-  type RateLimitConfig,
-  type RateLimitConfigInput,
-  RateLimitConfigSchema,
-} from "./schemas.ts";
+} from "./types.ts";

@@ -1,30 +1,27 @@
 /**
  * `rateLimit()` for any Worker: picks the limiter DO that owns a key (FNV-1a-32 sharding), asks
- * it over RPC, and turns the answer into a 429 or a decorated response. If the limiter cannot
- * answer, it fails closed (503 RATE_LIMIT_UNAVAILABLE, `Retry-After: 5`) unless `failOpen`.
+ * its rate-limit capability over RPC, and turns the answer into a 429 or a decorated response.
+ * One error convention: `check` returns `{ result, plan }` or throws. A thrown rate-limit code
+ * (read with `errorCodeOf`, as RPC keeps only the message) is the caller's error and answers
+ * with that code's status; anything else means the limiter could not decide, and the
+ * middleware fails closed (503 RATE_LIMIT_UNAVAILABLE, `Retry-After: 5`) unless `failOpen`.
  * @module
  */
-import { errorResponse, fnv1a32, PlatformError } from "@durable/core";
-import type { CheckOptions } from "./api.ts";
-import { rlError } from "./errors.ts";
+import { errorCodeOf, errorResponse, fnv1a32, fromRemoteError, PlatformError } from "@durable/core";
+import { isRateLimitCode, RATE_LIMIT_STATUS, rlError } from "./errors.ts";
 import { rateLimitedResponse, rateLimitHeaders, withHeaders } from "./headers.ts";
 import type { RateLimitResult } from "./result.ts";
+import type { CheckReply, RateLimitRpc } from "./rpc.ts";
 import type { Plan } from "./schemas.ts";
+import type { CheckOptions } from "./types.ts";
+
+/** The part of a capability's RPC target that `rateLimit()` calls: `check`, which returns or throws. */
+export type RateLimiterRpc = Pick<RateLimitRpc, "check">;
 
 /**
- * What a limiter DO's `check` RPC returns. Errors are returned as values because Workers RPC
- * drops an error's properties (and its status).
+ * How `rateLimit()` reaches the limiter that owns a shard: typically
+ * `{ getByName: (name) => env.LIMITER.getByName(name).capability("rate-limit", name) }`.
  */
-export type LimiterReply =
-  | { ok: true; result: RateLimitResult; plan: Plan }
-  | { ok: false; error: { code: string; message: string; status: number } };
-
-/** The RPC surface a limiter DO exposes to `rateLimit()`. */
-export interface RateLimiterRpc {
-  check(key: string, options?: CheckOptions): Promise<LimiterReply>;
-}
-
-/** The part of a `DurableObjectNamespace` that `rateLimit()` uses. */
 export interface RateLimiterNamespace {
   getByName(name: string): RateLimiterRpc;
 }
@@ -88,9 +85,10 @@ export function unavailable(cause?: unknown): PlatformError {
  * Rate limiting for any Worker through limiter DOs.
  * @param options namespace, key function, shards, cost, failure policy
  * @returns `middleware` for fetch handlers, `check` for code that decides by itself, `stats`
- * @throws {INVALID_CONFIG} shards outside 1–1024
+ * @throws {CONFIG_INVALID} shards outside 1–1024
  * @example
- * const limiter = rateLimit({ namespace: env.RATE_LIMITER, key: (req) => `ip:${req.headers.get("cf-connecting-ip")}` });
+ * const namespace = { getByName: (name: string) => env.LIMITER.getByName(name).capability("rate-limit", name) };
+ * const limiter = rateLimit({ namespace, key: (req) => `ip:${req.headers.get("cf-connecting-ip")}` });
  * return limiter.middleware(request, (req) => handle(req));
  */
 export function rateLimit(options: RateLimitOptions): {
@@ -100,21 +98,16 @@ export function rateLimit(options: RateLimitOptions): {
 } {
   const shards = options.shards ?? 16;
   if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) {
-    throw rlError("INVALID_CONFIG", `shards: must be an integer from 1 to ${MAX_SHARDS}, got ${shards}`);
+    throw rlError("CONFIG_INVALID", `shards: must be an integer from 1 to ${MAX_SHARDS}, got ${shards}`);
   }
   const stats: RateLimitStats = { failedOpen: 0, failedClosed: 0 };
 
   const check = async (key: string, opts?: CheckOptions): Promise<RateLimitCheck> => {
-    let reply: LimiterReply;
+    let reply: CheckReply;
     try {
       reply = await options.namespace.getByName(shardName(key, shards)).check(key, opts);
     } catch (err) {
-      options.onError?.(err);
-      throw unavailable(err);
-    }
-    if (!reply.ok) {
-      const { code, message, status } = reply.error;
-      throw new PlatformError(code, message, { status });
+      throw classify(err, options.onError);
     }
     return { ...reply.result, plan: reply.plan };
   };
@@ -150,17 +143,18 @@ export function rateLimit(options: RateLimitOptions): {
 }
 
 /**
- * The RPC `check` of a limiter DO, with errors as values: call it from your DO class.
- * @param decide runs the check (e.g. `(k, o) => limiter.limit(k, o)`) and returns the plan
+ * What an error thrown by a limiter's `check` means to the caller: a rate-limit code below 500
+ * (read from the message, as RPC drops the error's fields) is the caller's bad input, answered
+ * with that code's status; anything else (no code, another package's code, a network or
+ * overload error) is an unavailable limiter, reported to `onError`.
+ * @param err what `check` threw
+ * @param onError the middleware's error hook
  */
-export function replyOf(decide: () => { result: RateLimitResult; plan: Plan }): LimiterReply {
-  try {
-    const { result, plan } = decide();
-    return { ok: true, result, plan };
-  } catch (err) {
-    if (err instanceof PlatformError && err.status < 500) {
-      return { ok: false, error: { code: err.code, message: err.detail, status: err.status } };
-    }
-    throw err;
+function classify(err: unknown, onError?: (error: unknown) => void): PlatformError {
+  const code = errorCodeOf(err);
+  if (isRateLimitCode(code) && RATE_LIMIT_STATUS[code] < 500) {
+    return fromRemoteError(err, RATE_LIMIT_STATUS[code]) ?? unavailable(err);
   }
+  onError?.(err);
+  return unavailable(err);
 }

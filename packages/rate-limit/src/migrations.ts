@@ -1,8 +1,16 @@
 /**
- * The `rl_` tables. A shipped migration is never edited; add a new one.
+ * The limiter's tables, for any table prefix that starts with `rl_`. A shipped migration is
+ * never edited; add a new one (the runner refuses a changed checksum).
  * @module
  */
 import type { MigrationSet } from "@durable/core";
+import { rlError } from "./errors.ts";
+
+/** The default table prefix, and the one every other prefix must start with (the package's reserved prefix). */
+export const DEFAULT_TABLE_PREFIX = "rl_";
+
+/** A table prefix: `rl_`, or `rl_` then lowercase words each ending in `_` (e.g. `rl_gate_`), at most 32 characters. */
+export const TABLE_PREFIX_PATTERN = /^rl_(?:[a-z0-9]+_)*$/;
 
 /**
  * - `rl_state`: one row per key and limit, clustered by (key, limit_name); `a`, `b` and
@@ -60,3 +68,31 @@ CREATE INDEX rl_overrides_expires ON rl_overrides (expires_at);
     },
   ],
 };
+
+/**
+ * The limiter's migrations for another table prefix: the shipped `rl_` SQL with every table and
+ * index name moved to `prefix`, so a second limiter (e.g. the platform's quota gate, `rl_gate_`)
+ * keeps its state beside the tenant's own. For `{ owner: "rate-limit", prefix: "rl_" }` it is
+ * {@link RATE_LIMIT_MIGRATIONS} itself, byte for byte.
+ * @param options `owner`: the key of its rows in `core_migrations` (the capability's name);
+ * `prefix`: the table prefix, matching {@link TABLE_PREFIX_PATTERN}
+ * @throws {CONFIG_INVALID} a prefix outside the pattern
+ * @example
+ * const gateTables = rateLimitMigrations({ owner: "rate-limit-gate", prefix: "rl_gate_" });
+ */
+export function rateLimitMigrations(options: { owner: string; prefix: string }): MigrationSet {
+  const { owner, prefix } = options;
+  if (!TABLE_PREFIX_PATTERN.test(prefix) || prefix.length > 32) {
+    throw rlError(
+      "CONFIG_INVALID",
+      `tablePrefix: ${JSON.stringify(prefix)} must match ${TABLE_PREFIX_PATTERN} (≤ 32 chars)`,
+    );
+  }
+  if (owner === RATE_LIMIT_MIGRATIONS.owner && prefix === DEFAULT_TABLE_PREFIX) return RATE_LIMIT_MIGRATIONS;
+  return {
+    owner,
+    prefix,
+    // Every `rl_` in the shipped SQL starts a table or index name.
+    migrations: RATE_LIMIT_MIGRATIONS.migrations.map((m) => ({ ...m, sql: m.sql.replace(/\brl_/g, prefix) })),
+  };
+}

@@ -62,13 +62,13 @@ export class PlanRegistry {
    * @throws {TOO_MANY_PLANS} a 101st plan
    */
   upsert(input: unknown, now: number): Plan {
-    const plan = parseOrThrow(PlanSchema, input, "INVALID_CONFIG");
+    const plan = parseOrThrow(PlanSchema, input, "CONFIG_INVALID");
     const cur = this.#plans.get(plan.name);
     if (cur?.source === "config") {
-      throw rlError("PLAN_READ_ONLY", `plan ${plan.name} comes from config and cannot change at runtime`, 409);
+      throw rlError("PLAN_READ_ONLY", `plan ${plan.name} comes from config and cannot change at runtime`);
     }
     if (cur === undefined && this.#plans.size >= MAX_PLANS) {
-      throw rlError("TOO_MANY_PLANS", `at most ${MAX_PLANS} plans per limiter`, 409);
+      throw rlError("TOO_MANY_PLANS", `at most ${MAX_PLANS} plans per limiter`);
     }
     const stored: StoredPlan = { name: plan.name, limits: plan.limits, source: "runtime" };
     this.#store.putPlan(stored, now);
@@ -84,12 +84,12 @@ export class PlanRegistry {
    */
   delete(name: string, now: number): void {
     const cur = this.#plans.get(name);
-    if (cur === undefined) throw rlError("PLAN_NOT_FOUND", `no plan named ${JSON.stringify(name)}`, 404);
+    if (cur === undefined) throw rlError("PLAN_NOT_FOUND", `no plan named ${JSON.stringify(name)}`);
     if (cur.source === "config") {
-      throw rlError("PLAN_READ_ONLY", `plan ${name} comes from config and cannot change at runtime`, 409);
+      throw rlError("PLAN_READ_ONLY", `plan ${name} comes from config and cannot change at runtime`);
     }
     if (this.#store.planInUse(name, now)) {
-      throw rlError("PLAN_IN_USE", `plan ${name} is used by an override; clear or change it first`, 409);
+      throw rlError("PLAN_IN_USE", `plan ${name} is used by an override; clear or change it first`);
     }
     this.#store.deletePlan(name);
     this.#plans.delete(name);

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { MAX_LIMIT, MAX_LOG_LIMIT, MAX_WINDOW_MS, MIN_WINDOW_MS } from "./algorithms/types.ts";
+import { DEFAULT_TABLE_PREFIX, TABLE_PREFIX_PATTERN } from "./migrations.ts";
 
 /** Names of plans and limits: `[a-z0-9_-]{1,64}`. */
 export const NameSchema = z.string().regex(/^[a-z0-9_-]{1,64}$/, "must match [a-z0-9_-]{1,64}");
@@ -94,12 +95,25 @@ export type Plan = z.infer<typeof PlanSchema>;
 /** Most plans one limiter holds. */
 export const MAX_PLANS = 100;
 
-/** The limiter's configuration: its read-only plans, the default plan, the cache size. */
+/**
+ * A table prefix inside the package's reserved `rl_` prefix: `rl_` (the default) or e.g.
+ * `rl_gate_`, so two limiters can share one DO without sharing state.
+ */
+export const TablePrefixSchema = z
+  .string()
+  .max(32)
+  .regex(TABLE_PREFIX_PATTERN, "must be rl_ or start with rl_ and end with _ (lowercase letters, digits, _)");
+
+/**
+ * The limiter's configuration: its read-only plans, the default plan, the cache size and the
+ * prefix of its tables.
+ */
 export const RateLimitConfigSchema = z
   .strictObject({
     plans: z.array(PlanSchema).min(1).max(MAX_PLANS),
     defaultPlan: NameSchema,
     cacheSize: z.number().int().min(1).max(1_000_000).default(10_000),
+    tablePrefix: TablePrefixSchema.default(DEFAULT_TABLE_PREFIX),
   })
   .refine((c) => new Set(c.plans.map((p) => p.name)).size === c.plans.length, "plan names must be distinct")
   .refine((c) => c.plans.some((p) => p.name === c.defaultPlan), {

@@ -1,6 +1,8 @@
 /**
- * Every SQL statement of the limiter, over the `Sql` port. Multi-row writes are chunked to stay
- * within DO SQLite's 100 bound parameters per statement.
+ * Every SQL statement of the limiter, over the `Sql` port, for one table prefix (`rl_` by
+ * default; a second limiter in the same DO uses e.g. `rl_gate_`). The statements are built once
+ * per store, so the hot path formats no SQL. Multi-row writes are chunked to stay within DO
+ * SQLite's 100 bound parameters per statement.
  * @module
  */
 import type { Sql, SqlBinding } from "@durable/core";
@@ -51,27 +53,59 @@ const STATE_ROWS_PER_STATEMENT = Math.floor(100 / STATE_COLUMNS);
 const LOG_COLUMNS = 4;
 const LOG_ROWS_PER_STATEMENT = Math.floor(100 / LOG_COLUMNS);
 
-function upsertStateSql(rows: number): string {
+function upsertStateSql(p: string, rows: number): string {
   const values = Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?, ?)").join(", ");
-  return `INSERT INTO rl_state (key, limit_name, algo, a, b, updated_at, idle_at) VALUES ${values}
+  return `INSERT INTO ${p}state (key, limit_name, algo, a, b, updated_at, idle_at) VALUES ${values}
 ON CONFLICT (key, limit_name) DO UPDATE SET algo = excluded.algo, a = excluded.a, b = excluded.b,
 updated_at = excluded.updated_at, idle_at = excluded.idle_at`;
 }
 
-function insertLogSql(rows: number): string {
+function insertLogSql(p: string, rows: number): string {
   const values = Array.from({ length: rows }, () => "(?, ?, ?, ?)").join(", ");
-  return `INSERT INTO rl_log (key, limit_name, ts, cost) VALUES ${values}`;
+  return `INSERT INTO ${p}log (key, limit_name, ts, cost) VALUES ${values}`;
 }
 
-const UPSERT_STATE = Array.from({ length: STATE_ROWS_PER_STATEMENT + 1 }, (_, n) => (n === 0 ? "" : upsertStateSql(n)));
-const INSERT_LOG = Array.from({ length: LOG_ROWS_PER_STATEMENT + 1 }, (_, n) => (n === 0 ? "" : insertLogSql(n)));
+/** Every statement of the store, over the tables of prefix `p` (validated by the config schema). */
+function statementsOf(p: string) {
+  return {
+    upsertState: Array.from({ length: STATE_ROWS_PER_STATEMENT + 1 }, (_, n) => (n === 0 ? "" : upsertStateSql(p, n))),
+    insertLog: Array.from({ length: LOG_ROWS_PER_STATEMENT + 1 }, (_, n) => (n === 0 ? "" : insertLogSql(p, n))),
+    loadStates: `SELECT limit_name, algo, a, b, updated_at FROM ${p}state WHERE key = ?`,
+    loadLogs: `SELECT limit_name, ts, cost FROM ${p}log WHERE key = ? ORDER BY limit_name, ts`,
+    loadOverride: `SELECT plan, limits, expires_at FROM ${p}overrides WHERE key = ?`,
+    deleteExpiredLog: `DELETE FROM ${p}log WHERE key = ? AND limit_name = ? AND ts <= ?`,
+    deleteStates: `DELETE FROM ${p}state WHERE key = ?`,
+    deleteLogs: `DELETE FROM ${p}log WHERE key = ?`,
+    deleteState: `DELETE FROM ${p}state WHERE key = ? AND limit_name = ?`,
+    deleteLog: `DELETE FROM ${p}log WHERE key = ? AND limit_name = ?`,
+    scanIdle: `SELECT key, limit_name, algo, a, b, updated_at, idle_at FROM ${p}state
+WHERE (key, limit_name) > (?, ?) ORDER BY key, limit_name LIMIT ?`,
+    listPlans: `SELECT name, limits, source FROM ${p}plans ORDER BY name`,
+    getPlan: `SELECT limits, source FROM ${p}plans WHERE name = ?`,
+    putPlan: `INSERT INTO ${p}plans (name, limits, source, updated_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (name) DO UPDATE SET limits = excluded.limits, source = excluded.source, updated_at = excluded.updated_at`,
+    deletePlan: `DELETE FROM ${p}plans WHERE name = ?`,
+    planInUse: `SELECT 1 AS x FROM ${p}overrides WHERE plan = ? AND (expires_at IS NULL OR expires_at > ?) LIMIT 1`,
+    putOverride: `INSERT INTO ${p}overrides (key, plan, limits, expires_at, updated_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (key) DO UPDATE SET plan = excluded.plan, limits = excluded.limits,
+expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+    deleteOverride: `DELETE FROM ${p}overrides WHERE key = ?`,
+    expiredOverrides: `SELECT key FROM ${p}overrides WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?`,
+  };
+}
 
 /** The SQL side of the limiter. */
 export class RateLimitStore {
   readonly #sql: Sql;
+  readonly #q: ReturnType<typeof statementsOf>;
 
-  constructor(sql: Sql) {
+  /**
+   * @param sql the Sql port
+   * @param prefix the table prefix (`rl_`, or another starting with `rl_`), already validated
+   */
+  constructor(sql: Sql, prefix = "rl_") {
     this.#sql = sql;
+    this.#q = statementsOf(prefix);
   }
 
   /** Loads a key's states (with sliding-log entries) and its override: 2–3 reads. */
@@ -79,7 +113,7 @@ export class RateLimitStore {
     const states = new Map<string, StoredState>();
     let hasLog = false;
     for (const r of this.#sql.exec<{ limit_name: string; algo: string; a: number; b: number; updated_at: number }>(
-      "SELECT limit_name, algo, a, b, updated_at FROM rl_state WHERE key = ?",
+      this.#q.loadStates,
       key,
     )) {
       const algo = r.algo as Algorithm;
@@ -87,10 +121,7 @@ export class RateLimitStore {
       states.set(r.limit_name, { algo, a: r.a, b: r.b, at: r.updated_at });
     }
     if (hasLog) {
-      for (const r of this.#sql.exec<{ limit_name: string; ts: number; cost: number }>(
-        "SELECT limit_name, ts, cost FROM rl_log WHERE key = ? ORDER BY limit_name, ts",
-        key,
-      )) {
+      for (const r of this.#sql.exec<{ limit_name: string; ts: number; cost: number }>(this.#q.loadLogs, key)) {
         const s = states.get(r.limit_name);
         if (s?.algo !== "slidingLog") continue;
         if (s.log === undefined) s.log = [];
@@ -103,10 +134,7 @@ export class RateLimitStore {
   /** A key's override row, if any (expired ones included; the caller decides). */
   loadOverride(key: string): StoredOverride | null {
     const row = this.#sql
-      .exec<{ plan: string | null; limits: string | null; expires_at: number | null }>(
-        "SELECT plan, limits, expires_at FROM rl_overrides WHERE key = ?",
-        key,
-      )
+      .exec<{ plan: string | null; limits: string | null; expires_at: number | null }>(this.#q.loadOverride, key)
       .toArray()[0];
     if (row === undefined) return null;
     const override: Override =
@@ -120,7 +148,7 @@ export class RateLimitStore {
       const chunk = rows.slice(i, i + STATE_ROWS_PER_STATEMENT);
       const args: SqlBinding[] = [];
       for (const r of chunk) args.push(r.key, r.limit, r.state.algo, r.state.a, r.state.b, r.state.at, r.idleAt);
-      this.#sql.exec(UPSERT_STATE[chunk.length] as string, ...args);
+      this.#sql.exec(this.#q.upsertState[chunk.length] as string, ...args);
     }
   }
 
@@ -128,36 +156,31 @@ export class RateLimitStore {
   writeLogs(writes: readonly LogWrite[]): void {
     for (const w of writes) {
       if (w.hasExpired) {
-        this.#sql.exec(
-          "DELETE FROM rl_log WHERE key = ? AND limit_name = ? AND ts <= ?",
-          w.key,
-          w.limit,
-          w.expiredUpTo,
-        );
+        this.#sql.exec(this.#q.deleteExpiredLog, w.key, w.limit, w.expiredUpTo);
       }
     }
     for (let i = 0; i < writes.length; i += LOG_ROWS_PER_STATEMENT) {
       const chunk = writes.slice(i, i + LOG_ROWS_PER_STATEMENT);
       const args: SqlBinding[] = [];
       for (const w of chunk) args.push(w.key, w.limit, w.append.ts, w.append.cost);
-      this.#sql.exec(INSERT_LOG[chunk.length] as string, ...args);
+      this.#sql.exec(this.#q.insertLog[chunk.length] as string, ...args);
     }
   }
 
   /** Deletes a key's state (one limit, or all) and its log entries. */
   deleteKey(key: string, limit?: string): void {
     if (limit === undefined) {
-      this.#sql.exec("DELETE FROM rl_state WHERE key = ?", key);
-      this.#sql.exec("DELETE FROM rl_log WHERE key = ?", key);
+      this.#sql.exec(this.#q.deleteStates, key);
+      this.#sql.exec(this.#q.deleteLogs, key);
     } else {
-      this.#sql.exec("DELETE FROM rl_state WHERE key = ? AND limit_name = ?", key, limit);
-      this.#sql.exec("DELETE FROM rl_log WHERE key = ? AND limit_name = ?", key, limit);
+      this.#sql.exec(this.#q.deleteState, key, limit);
+      this.#sql.exec(this.#q.deleteLog, key, limit);
     }
   }
 
   /** Deletes every log entry of a key and limit (its state row was swept or replaced). */
   deleteLog(key: string, limit: string): void {
-    this.#sql.exec("DELETE FROM rl_log WHERE key = ? AND limit_name = ?", key, limit);
+    this.#sql.exec(this.#q.deleteLog, key, limit);
   }
 
   /**
@@ -179,13 +202,7 @@ export class RateLimitStore {
         b: number;
         updated_at: number;
         idle_at: number;
-      }>(
-        `SELECT key, limit_name, algo, a, b, updated_at, idle_at FROM rl_state
-WHERE (key, limit_name) > (?, ?) ORDER BY key, limit_name LIMIT ?`,
-        afterKey,
-        afterLimit,
-        pageSize,
-      )
+      }>(this.#q.scanIdle, afterKey, afterLimit, pageSize)
       .toArray();
     const last = page[page.length - 1];
     return {
@@ -203,7 +220,7 @@ WHERE (key, limit_name) > (?, ?) ORDER BY key, limit_name LIMIT ?`,
   /** Every stored plan. */
   listPlans(): StoredPlan[] {
     return this.#sql
-      .exec<{ name: string; limits: string; source: string }>("SELECT name, limits, source FROM rl_plans ORDER BY name")
+      .exec<{ name: string; limits: string; source: string }>(this.#q.listPlans)
       .toArray()
       .map((r) => ({
         name: r.name,
@@ -215,71 +232,41 @@ WHERE (key, limit_name) > (?, ?) ORDER BY key, limit_name LIMIT ?`,
   /** Writes a plan; returns false when the stored one was identical (nothing written). */
   putPlan(plan: StoredPlan, now: number): boolean {
     const limits = JSON.stringify(plan.limits);
-    const cur = this.#sql
-      .exec<{ limits: string; source: string }>("SELECT limits, source FROM rl_plans WHERE name = ?", plan.name)
-      .toArray()[0];
+    const cur = this.#sql.exec<{ limits: string; source: string }>(this.#q.getPlan, plan.name).toArray()[0];
     if (cur !== undefined && cur.limits === limits && cur.source === plan.source) return false;
-    this.#sql.exec(
-      `INSERT INTO rl_plans (name, limits, source, updated_at) VALUES (?, ?, ?, ?)
-ON CONFLICT (name) DO UPDATE SET limits = excluded.limits, source = excluded.source, updated_at = excluded.updated_at`,
-      plan.name,
-      limits,
-      plan.source,
-      now,
-    );
+    this.#sql.exec(this.#q.putPlan, plan.name, limits, plan.source, now);
     return true;
   }
 
   /** Deletes a plan row. */
   deletePlan(name: string): void {
-    this.#sql.exec("DELETE FROM rl_plans WHERE name = ?", name);
+    this.#sql.exec(this.#q.deletePlan, name);
   }
 
   /** True when an override that has not expired by `now` names the plan. */
   planInUse(name: string, now: number): boolean {
-    return (
-      this.#sql
-        .exec(
-          "SELECT 1 AS x FROM rl_overrides WHERE plan = ? AND (expires_at IS NULL OR expires_at > ?) LIMIT 1",
-          name,
-          now,
-        )
-        .toArray().length > 0
-    );
+    return this.#sql.exec(this.#q.planInUse, name, now).toArray().length > 0;
   }
 
   /** Writes a key's override. */
   putOverride(key: string, o: StoredOverride, now: number): void {
     const plan = "plan" in o.override ? o.override.plan : null;
     const limits = "limits" in o.override ? JSON.stringify(o.override.limits) : null;
-    this.#sql.exec(
-      `INSERT INTO rl_overrides (key, plan, limits, expires_at, updated_at) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (key) DO UPDATE SET plan = excluded.plan, limits = excluded.limits,
-expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
-      key,
-      plan,
-      limits,
-      o.expiresAt,
-      now,
-    );
+    this.#sql.exec(this.#q.putOverride, key, plan, limits, o.expiresAt, now);
   }
 
   /** Deletes a key's override. */
   deleteOverride(key: string): void {
-    this.#sql.exec("DELETE FROM rl_overrides WHERE key = ?", key);
+    this.#sql.exec(this.#q.deleteOverride, key);
   }
 
   /** Deletes overrides expired by `now`; returns their keys. */
   deleteExpiredOverrides(now: number, max: number): string[] {
     const keys = this.#sql
-      .exec<{ key: string }>(
-        "SELECT key FROM rl_overrides WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?",
-        now,
-        max,
-      )
+      .exec<{ key: string }>(this.#q.expiredOverrides, now, max)
       .toArray()
       .map((r) => r.key);
-    for (const key of keys) this.#sql.exec("DELETE FROM rl_overrides WHERE key = ?", key);
+    for (const key of keys) this.#sql.exec(this.#q.deleteOverride, key);
     return keys;
   }
 }

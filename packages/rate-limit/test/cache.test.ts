@@ -1,6 +1,6 @@
 /** Proves the LRU cache: capacity, eviction order, and that recently used entries survive. */
 import { describe, expect, it } from "vitest";
-import { LruCache } from "../src/index.ts";
+import { LruCache } from "../src/cache.ts";
 
 describe("LruCache", () => {
   it("evicts the least recently inserted entry beyond capacity", () => {

@@ -6,15 +6,19 @@
  */
 import { ManualClock, PlatformError, type Route, type RouteRequest } from "@durable/core";
 import { openSqlite } from "@durable/core/node";
+import { TestHost } from "@durable/core/testing";
 import { describe, expect, it } from "vitest";
-import { createRateLimiter, rateLimitCapability } from "../src/index.ts";
-import { MINUTE_DAY, RecordingWake, T0 } from "./helpers.ts";
+import { type RateLimitCapabilityOptions, rateLimitCapability } from "../src/index.ts";
+import { MINUTE_DAY, T0 } from "./helpers.ts";
 
-function make() {
+/** A started host (migrations, onStart) with the capability composed as DOBase composes it. */
+async function make(options: Partial<RateLimitCapabilityOptions> = {}) {
   const db = openSqlite();
-  const wake = new RecordingWake();
   const clock = new ManualClock(T0);
-  const cap = rateLimitCapability(createRateLimiter({ ...db, clock, wake }, MINUTE_DAY));
+  const host = new TestHost({ sql: db.sql, transactionSync: db.transactionSync, clock });
+  const cap = host.use(rateLimitCapability({ ...MINUTE_DAY, ...options }));
+  await host.start();
+  const sweepAt = () => host.wakes.pending().find((w) => w.owner === cap.name && w.key === "sweep")?.atMs;
   const call = async (method: string, path: string, body?: unknown, query = "") => {
     for (const route of cap.routes ?? []) {
       const params = match(route, method, path);
@@ -40,7 +44,7 @@ function make() {
     }
     throw new Error(`no route ${method} ${path}`);
   };
-  return { cap, call, wake, clock, db };
+  return { cap, call, host, sweepAt, clock, db };
 }
 
 function match(route: Route, method: string, path: string): Record<string, string> | null {
@@ -59,7 +63,7 @@ function match(route: Route, method: string, path: string): Record<string, strin
 
 describe("rate-limit routes", () => {
   it("POST /rate-limit/check returns the result with headers, success false included", async () => {
-    const { call } = make();
+    const { call } = await make();
     const ok = await call("POST", "/rate-limit/check", { key: "u1", cost: 5 });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ success: true, remaining: 0, policy: "minute" });
@@ -71,7 +75,7 @@ describe("rate-limit routes", () => {
   });
 
   it("rejects bad bodies with stable codes", async () => {
-    const { call } = make();
+    const { call } = await make();
     const codes = async (body: unknown) =>
       ((await call("POST", "/rate-limit/check", body)).body as { error: { code: string } }).error.code;
     expect(await codes({ key: "u", cost: 0 })).toBe("INVALID_COST");
@@ -84,7 +88,7 @@ describe("rate-limit routes", () => {
   });
 
   it("peek, reset, override and plans", async () => {
-    const { call } = make();
+    const { call } = await make();
     await call("POST", "/rate-limit/check", { key: "a/b", cost: 3 });
     expect((await call("GET", "/rate-limit/keys/a%2Fb")).body).toMatchObject({ remaining: 2 });
     expect((await call("DELETE", "/rate-limit/keys/a%2Fb")).status).toBe(204);
@@ -107,34 +111,33 @@ describe("rate-limit routes", () => {
   });
 
   it("override and plan errors", async () => {
-    const { call } = make();
+    const { call } = await make();
     const code = async (m: string, p: string, b: unknown) =>
       ((await call(m, p, b)).body as { error: { code: string; message: string } }).error;
     expect((await code("PUT", "/rate-limit/keys/k/override", { plan: "nope" })).code).toBe("UNKNOWN_PLAN");
-    expect((await code("PUT", "/rate-limit/keys/k/override", { plan: "pro", extra: 1 })).code).toBe("INVALID_CONFIG");
+    expect((await code("PUT", "/rate-limit/keys/k/override", { plan: "pro", extra: 1 })).code).toBe("CONFIG_INVALID");
     expect(
       (await code("PUT", "/rate-limit/plans/free", { limits: [{ name: "m", capacity: 1, refillPerSecond: 1 }] })).code,
     ).toBe("PLAN_READ_ONLY");
     const bad = await code("PUT", "/rate-limit/plans/x", {
       limits: [{ name: "m", algorithm: "slidingWindow", limit: 5, windowMs: 10 }],
     });
-    expect(bad.code).toBe("INVALID_CONFIG");
+    expect(bad.code).toBe("CONFIG_INVALID");
     expect(bad.message).toContain("limits[0].windowMs");
     expect(
       (await code("PUT", "/rate-limit/plans/Bad Name", { limits: [{ name: "m", capacity: 1, refillPerSecond: 1 }] }))
         .code,
-    ).toBe("INVALID_CONFIG");
+    ).toBe("CONFIG_INVALID");
   });
 
-  it("onStart asks for the sweep and onWake runs it", async () => {
-    const { cap, wake, clock, call, db } = make();
-    await cap.onStart?.();
-    expect(wake.pending.get("rate-limit/sweep")).toBe(T0 + 3_600_000);
+  it("onStart asks for the sweep through its own wake-ups and onWake runs it", async () => {
+    const { sweepAt, host, clock, call, db } = await make();
+    expect(sweepAt()).toBe(T0 + 3_600_000);
     await call("POST", "/rate-limit/check", { key: "k", limits: ["minute"] });
     clock.advance(3_600_000);
-    wake.pending.clear();
-    await cap.onWake?.({ owner: "rate-limit", key: "sweep", dueAt: clock.now(), payload: null });
+    const fired = await host.fireDueWakes();
+    expect(fired.map((e) => `${e.owner}/${e.key}`)).toEqual(["rate-limit/sweep"]);
     expect(db.sql.exec("SELECT count(*) AS n FROM rl_state").one()).toEqual({ n: 0 });
-    expect(wake.pending.get("rate-limit/sweep")).toBe(T0 + 7_200_000);
+    expect(sweepAt()).toBe(T0 + 7_200_000);
   });
 });

@@ -1,7 +1,13 @@
 /** Shared fixtures: a limiter over a fresh better-sqlite3 database, with a row-write counter. */
-import { ManualClock, type Sql, type SqlBinding, type SqlRow, type Wake } from "@durable/core";
+import { ManualClock, runMigrations, type Sql, type SqlBinding, type SqlRow, type Wake } from "@durable/core";
 import { openSqlite } from "@durable/core/node";
-import { createRateLimiter, type RateLimitConfigInput, type RateLimiter } from "../src/index.ts";
+import {
+  createRateLimiter,
+  RATE_LIMIT_MIGRATIONS,
+  type RateLimitConfigInput,
+  type RateLimiter,
+  rateLimitMigrations,
+} from "../src/index.ts";
 
 export const T0 = Date.parse("2026-01-01T00:00:00Z");
 
@@ -23,17 +29,27 @@ export function countingSql(sql: Sql): { sql: Sql; written: () => number; statem
   };
 }
 
-/** A Wake port that records what was asked. */
+/** A scoped Wake port (one capability's) that records what was asked, by key. */
 export class RecordingWake implements Wake {
   readonly pending = new Map<string, number>();
-  set(owner: string, key: string, atMs: number): void {
-    const k = `${owner}/${key}`;
-    const cur = this.pending.get(k);
-    if (cur === undefined || atMs < cur) this.pending.set(k, atMs);
+  set(key: string, atMs: number): void {
+    const cur = this.pending.get(key);
+    if (cur === undefined || atMs < cur) this.pending.set(key, atMs);
   }
-  cancel(owner: string, key: string): void {
-    this.pending.delete(`${owner}/${key}`);
+  cancel(key: string): void {
+    this.pending.delete(key);
   }
+}
+
+/**
+ * A fresh in-memory database with the limiter's tables: the host (DOBase) runs migrations, so
+ * Node tests do it here. `prefix` other than `rl_` gets its own migration set.
+ */
+export function openDb(prefix = "rl_") {
+  const db = openSqlite();
+  const set = prefix === "rl_" ? RATE_LIMIT_MIGRATIONS : rateLimitMigrations({ owner: `rl-${prefix}`, prefix });
+  runMigrations(db.sql, db.transactionSync, set, T0);
+  return db;
 }
 
 export const MINUTE_DAY: RateLimitConfigInput = {
@@ -62,7 +78,7 @@ export const MINUTE_DAY: RateLimitConfigInput = {
 
 /** A fresh database, clock and limiter. */
 export function setup(config: RateLimitConfigInput = MINUTE_DAY, opts: { wake?: Wake } = {}) {
-  const db = openSqlite();
+  const db = openDb(config.tablePrefix);
   const counter = countingSql(db.sql);
   const clock = new ManualClock(T0);
   const ports = { sql: counter.sql, transactionSync: db.transactionSync, clock, ...opts };

@@ -1,42 +1,32 @@
 /**
- * Proves `rateLimit()` against a fake namespace whose shards are real limiters (one SQLite
- * database each): stable FNV-1a shard mapping, 429 with exact headers and body, headers on
- * admitted responses, fail-closed 503 RATE_LIMIT_UNAVAILABLE with `Retry-After: 5`, failOpen,
- * bad input as 400, and `rateLimitHeaders` units. RPC itself is exercised in apps/platform.
+ * Proves `rateLimit()` against `localLimiterNamespace` (the /testing subpath): shards that are
+ * real rate-limit capabilities, each over its own SQLite database, whose errors arrive as
+ * Workers RPC delivers them (a plain Error with `[CODE]` in the message). Stable FNV-1a shard
+ * mapping, 429 with exact headers and body, headers on admitted responses, fail-closed 503
+ * RATE_LIMIT_UNAVAILABLE with `Retry-After: 5` (also for a coded error that is not the
+ * limiter's client error), failOpen, bad input as the code's status, and `rateLimitHeaders`
+ * units. Real RPC is exercised in apps/platform's workerd tests.
  */
-import { fnv1a32, ManualClock } from "@durable/core";
-import { openSqlite } from "@durable/core/node";
+import { errorCodeOf, fnv1a32, ManualClock, PlatformError } from "@durable/core";
 import { describe, expect, it } from "vitest";
-import {
-  createRateLimiter,
-  hashKey,
-  type LimiterReply,
-  type Plan,
-  type RateLimiterNamespace,
-  rateLimit,
-  rateLimitCapability,
-  rateLimitHeaders,
-  shardName,
-} from "../src/index.ts";
+import { hashKey, type Plan, type RateLimiterNamespace, rateLimit, rateLimitHeaders, shardName } from "../src/index.ts";
+import { localLimiterNamespace } from "../src/testing.ts";
 import { MINUTE_DAY, T0 } from "./helpers.ts";
 
 function fakeNamespace(clock: ManualClock) {
-  const shards = new Map<string, ReturnType<typeof rateLimitCapability>>();
-  const calls: string[] = [];
-  const namespace: RateLimiterNamespace = {
-    getByName(name) {
-      calls.push(name);
-      let cap = shards.get(name);
-      if (cap === undefined) {
-        const db = openSqlite();
-        cap = rateLimitCapability(createRateLimiter({ ...db, clock }, MINUTE_DAY));
-        shards.set(name, cap);
-      }
-      const c = cap;
-      return { check: async (key, options) => c.check(key, options) };
-    },
+  const namespace = localLimiterNamespace(MINUTE_DAY, clock);
+  return { namespace, calls: namespace.calls };
+}
+
+/** A namespace whose `check` always throws `err` (as an RPC stub would rethrow it). */
+function throwing(err: unknown): RateLimiterNamespace {
+  return {
+    getByName: () => ({
+      check: async () => {
+        throw err;
+      },
+    }),
   };
-  return { namespace, shards, calls };
 }
 
 const ok = async () => new Response("hello", { status: 200, headers: { "x-app": "1" } });
@@ -64,7 +54,7 @@ describe("shardName", () => {
   it("rejects shards outside 1–1024", () => {
     const { namespace } = fakeNamespace(new ManualClock(T0));
     for (const shards of [0, 1025, 1.5]) {
-      expect(() => rateLimit({ namespace, key: () => "k", shards })).toThrow(/INVALID_CONFIG/);
+      expect(() => rateLimit({ namespace, key: () => "k", shards })).toThrow(/CONFIG_INVALID/);
     }
   });
 });
@@ -188,14 +178,54 @@ describe("hashKey", () => {
   });
 });
 
-describe("capability check RPC", () => {
-  it("returns errors as values", () => {
-    const db = openSqlite();
-    const cap = rateLimitCapability(createRateLimiter({ ...db, clock: new ManualClock(T0) }, MINUTE_DAY));
-    const reply: LimiterReply = cap.check("k", { cost: -1 });
-    expect(reply).toEqual({
-      ok: false,
-      error: { code: "INVALID_COST", message: "cost: must be a positive safe integer, got -1", status: 400 },
+describe("one error convention over RPC", () => {
+  it("a limiter's client error crossing RPC keeps its code and detail, and gets its status", async () => {
+    const { namespace } = fakeNamespace(new ManualClock(T0));
+    const rl = rateLimit({ namespace, key: () => "k" });
+    let caught: unknown;
+    try {
+      await rl.check("k", { limits: ["hour"] });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(PlatformError);
+    expect(errorCodeOf(caught)).toBe("UNKNOWN_LIMIT");
+    expect((caught as PlatformError).status).toBe(400);
+    expect((caught as PlatformError).detail).toBe('limits[0]: plan free has no limit "hour"');
+  });
+
+  it.each([
+    [
+      "a plan conflict, as RPC delivers it",
+      new Error("PlatformError [PLAN_IN_USE]: [PLAN_IN_USE] in use"),
+      409,
+      "PLAN_IN_USE",
+    ],
+    ["an error without a code", new Error("Network connection lost."), 503, "RATE_LIMIT_UNAVAILABLE"],
+    ["another package's code", new Error("[TENANT_MISMATCH] wrong tenant"), 503, "RATE_LIMIT_UNAVAILABLE"],
+    ["the limiter's own 503", new Error("[RATE_LIMIT_UNAVAILABLE] overloaded"), 503, "RATE_LIMIT_UNAVAILABLE"],
+    ["a thrown non-error", "boom", 503, "RATE_LIMIT_UNAVAILABLE"],
+  ])("%s → %i %s", async (_, err, status, code) => {
+    const errors: unknown[] = [];
+    const rl = rateLimit({ namespace: throwing(err), key: () => "k", onError: (e) => errors.push(e) });
+    const res = await rl.middleware(new Request("https://x/"), ok);
+    expect(res.status).toBe(status);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
+    expect(res.headers.get("Retry-After")).toBe(status === 503 ? "5" : null);
+    // Only an unavailable limiter is reported, and only it counts as failed closed.
+    expect(errors).toHaveLength(status === 503 ? 1 : 0);
+    expect(rl.stats().failedClosed).toBe(status === 503 ? 1 : 0);
+  });
+
+  it("failOpen lets an unavailable limiter pass, never a client error", async () => {
+    const down = rateLimit({ namespace: throwing(new Error("overloaded")), key: () => "k", failOpen: true });
+    expect((await down.middleware(new Request("https://x/"), ok)).status).toBe(200);
+    const bad = rateLimit({
+      namespace: throwing(new Error("[INVALID_COST] cost: no")),
+      key: () => "k",
+      failOpen: true,
     });
+    expect((await bad.middleware(new Request("https://x/"), ok)).status).toBe(400);
+    expect(bad.stats()).toEqual({ failedOpen: 0, failedClosed: 0 });
   });
 });

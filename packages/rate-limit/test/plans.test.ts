@@ -47,7 +47,7 @@ describe("config plans", () => {
   it("are read-only at runtime → PLAN_READ_ONLY (409)", () => {
     const { limiter } = setup();
     expect(codeOf(() => limiter.upsertPlan({ name: "free", limits: [] as unknown as Plan["limits"] }))).toBe(
-      "INVALID_CONFIG",
+      "CONFIG_INVALID",
     );
     expect(
       codeOf(() =>
@@ -59,7 +59,7 @@ describe("config plans", () => {
   });
 });
 
-describe("config bounds → INVALID_CONFIG with the zod path", () => {
+describe("config bounds → CONFIG_INVALID with the zod path", () => {
   const base = (limits: unknown[]) => ({ plans: [{ name: "p", limits }], defaultPlan: "p" }) as RateLimitConfigInput;
   it.each([
     ["limit < 0", [{ name: "a", algorithm: "fixedWindow", limit: -1, windowMs: 1000 }], "plans[0].limits[0].limit"],
@@ -89,13 +89,13 @@ describe("config bounds → INVALID_CONFIG with the zod path", () => {
     ["bad name", [{ name: "A B", capacity: 1, refillPerSecond: 1 }], "plans[0].limits[0].name"],
   ])("%s", (_, limits, path) => {
     const m = messageOf(() => createRateLimiter({} as never, base(limits)));
-    expect(m.startsWith("[INVALID_CONFIG]")).toBe(true);
+    expect(m.startsWith("[CONFIG_INVALID]")).toBe(true);
     expect(m).toContain(path);
   });
 
   it("defaultPlan must exist", () => {
     expect(messageOf(() => createRateLimiter({} as never, { ...MINUTE_DAY, defaultPlan: "gold" }))).toMatch(
-      /INVALID_CONFIG.*defaultPlan/,
+      /CONFIG_INVALID.*defaultPlan/,
     );
   });
 
@@ -183,11 +183,11 @@ describe("runtime plans and overrides", () => {
     }
   });
 
-  it("override naming a missing plan → UNKNOWN_PLAN; bad overrides → INVALID_CONFIG", () => {
+  it("override naming a missing plan → UNKNOWN_PLAN; bad overrides → CONFIG_INVALID", () => {
     const { limiter, clock } = setup();
     expect(codeOf(() => limiter.setOverride("k", { plan: "gold" }))).toBe("UNKNOWN_PLAN");
-    expect(codeOf(() => limiter.setOverride("k", { limits: [] } as never))).toBe("INVALID_CONFIG");
-    expect(codeOf(() => limiter.setOverride("k", { plan: "pro" }, { expiresAt: clock.now() }))).toBe("INVALID_CONFIG");
+    expect(codeOf(() => limiter.setOverride("k", { limits: [] } as never))).toBe("CONFIG_INVALID");
+    expect(codeOf(() => limiter.setOverride("k", { plan: "pro" }, { expiresAt: clock.now() }))).toBe("CONFIG_INVALID");
     expect(codeOf(() => limiter.setOverride("", { plan: "pro" }))).toBe("INVALID_KEY");
     expect(limiter.planFor("k").name).toBe("free");
   });
@@ -269,11 +269,11 @@ describe("sweep", () => {
   it("asks the scheduler for an hourly wake-up and re-arms after it", () => {
     const wake = new RecordingWake();
     const { limiter, clock } = setup(MINUTE_DAY, { wake });
-    expect(wake.pending.get("rate-limit/sweep")).toBe(T0 + SWEEP_INTERVAL_MS);
+    expect(wake.pending.get("sweep")).toBe(T0 + SWEEP_INTERVAL_MS);
     wake.pending.clear();
     clock.advance(SWEEP_INTERVAL_MS);
     limiter.onSweepWake();
-    expect(wake.pending.get("rate-limit/sweep")).toBe(T0 + 2 * SWEEP_INTERVAL_MS);
+    expect(wake.pending.get("sweep")).toBe(T0 + 2 * SWEEP_INTERVAL_MS);
   });
 
   it("without a Wake port, checks sweep inline at most hourly", () => {
@@ -312,7 +312,7 @@ describe("sweep", () => {
     clock.advance(10_000);
     const first = limiter.onSweepWake();
     expect(first).toMatchObject({ deleted: 5_000, more: true });
-    expect(wake.pending.get("rate-limit/sweep")).toBe(clock.now() + 10_000);
+    expect(wake.pending.get("sweep")).toBe(clock.now() + 10_000);
     limiter.sweep();
     expect(limiter.sweep()).toMatchObject({ deleted: 2_000, more: false });
     expect(db.sql.exec("SELECT count(*) AS n FROM rl_state").one()).toEqual({ n: 0 });

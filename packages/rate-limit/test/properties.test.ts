@@ -6,10 +6,10 @@
  * elapsed time, and neither a peek nor a rejected multi-limit check changes stored state.
  */
 import { ManualClock } from "@durable/core";
-import { openSqlite } from "@durable/core/node";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createRateLimiter, fixedWindow, gcra, slidingLog, slidingWindow, tokenBucket } from "../src/index.ts";
+import { openDb } from "./helpers.ts";
 
 type Algo<S, C> = (
   s: S | undefined,
@@ -227,8 +227,8 @@ describe("peek and rejections", () => {
           { maxLength: 60 },
         ),
         (ops) => {
-          const da = openSqlite();
-          const db = openSqlite();
+          const da = openDb();
+          const db = openDb();
           const ca = new ManualClock(T0);
           const cb = new ManualClock(T0);
           const la = createRateLimiter({ ...da, clock: ca }, config);
