@@ -75,7 +75,8 @@ export class Composition {
     const ports = this.#scopedPorts(def.name);
     let capability: C;
     if (isAlarmOwnerDefinition(def as CapabilityDefinition<Capability>)) {
-      if (this.#alarmOwner) throw new Error(`alarm owner ${this.#alarmOwner.name} is already set; ${def.name} cannot own it`);
+      if (this.#alarmOwner)
+        throw new Error(`alarm owner ${this.#alarmOwner.name} is already set; ${def.name} cannot own it`);
       if (this.#capabilities.length > 0) {
         throw new Error(`the alarm owner ${def.name} must be composed first (before ${this.#capabilities[0]?.name})`);
       }
@@ -104,7 +105,8 @@ export class Composition {
     }
     return {
       get: <T extends Capability>(name: string): T => {
-        if (!requires.includes(name)) throw new Error(`capability ${def.name} did not declare that it requires ${name}`);
+        if (!requires.includes(name))
+          throw new Error(`capability ${def.name} did not declare that it requires ${name}`);
         return this.#byName.get(name) as T;
       },
     };
@@ -149,7 +151,8 @@ export class Composition {
     this.lock();
     const { sql, transactionSync, clock } = this.#ports;
     for (const set of this.extraMigrations) runMigrations(sql, transactionSync, set, clock.now());
-    for (const c of this.#capabilities) if (c.migrations) runMigrations(sql, transactionSync, c.migrations, clock.now());
+    for (const c of this.#capabilities)
+      if (c.migrations) runMigrations(sql, transactionSync, c.migrations, clock.now());
     const owner = this.#alarmOwner;
     if (owner) {
       for (const c of this.#capabilities) {

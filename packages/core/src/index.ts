@@ -6,9 +6,10 @@
  * `Background`, the `Capability` contract, migrations, typed errors and zod helpers.
  * @module
  */
+
+export { type Background, CollectingBackground } from "./background.ts";
 export type { BlobInfo, BlobList, BlobListOptions, BlobRange, BlobStore, R2BucketLike } from "./blob-store.ts";
 export { MemoryBlobStore, r2BlobStore } from "./blob-store.ts";
-export { type Background, CollectingBackground } from "./background.ts";
 export type {
   AlarmOwner,
   AlarmOwnerDefinition,
