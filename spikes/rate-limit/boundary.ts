@@ -4,9 +4,9 @@
  * admitted in any real window of length W and the admissions beyond each algorithm's bound.
  * @module
  */
-import { ManualClock } from "@durable/core";
+import { ManualClock, runMigrations } from "@durable/core";
 import { openSqlite } from "@durable/core/node";
-import { createRateLimiter, type LimitSpec } from "@durable/rate-limit";
+import { createRateLimiter, type LimitSpec, RATE_LIMIT_MIGRATIONS } from "@durable/rate-limit";
 
 const L = 1000;
 const W = 60_000;
@@ -50,6 +50,8 @@ export function boundaryTest(): BoundaryRow[] {
   for (const spec of SPECS) {
     const db = openSqlite();
     const clock = new ManualClock(boundary - 20_000);
+    // The host runs migrations (DOBase in a DO); the limiter never does.
+    runMigrations(db.sql, db.transactionSync, RATE_LIMIT_MIGRATIONS, clock.now());
     const limiter = createRateLimiter(
       { sql: db.sql, transactionSync: db.transactionSync, clock },
       { plans: [{ name: "p", limits: [spec] }], defaultPlan: "p" },

@@ -105,6 +105,8 @@ export function loadStates(sql: Sql, transactionSync: NodeSqlite["transactionSyn
 export function openOurs(file: string, ref: Reference): { db: NodeSqlite; limiter: RateLimiter; clock: ManualClock } {
   const db = openSqlite(file);
   const clock = new ManualClock(BASE_MS);
+  // The host runs migrations (DOBase in a DO); the limiter never does.
+  runMigrations(db.sql, db.transactionSync, RATE_LIMIT_MIGRATIONS, BASE_MS);
   const limiter = createRateLimiter(
     { sql: db.sql, transactionSync: db.transactionSync, clock },
     {
