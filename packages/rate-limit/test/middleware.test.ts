@@ -197,15 +197,15 @@ describe("one error convention over RPC", () => {
   it.each([
     [
       "a plan conflict, as RPC delivers it",
-      new Error("PlatformError [PLAN_IN_USE]: [PLAN_IN_USE] in use"),
       409,
       "PLAN_IN_USE",
+      new Error("PlatformError [PLAN_IN_USE]: [PLAN_IN_USE] in use"),
     ],
-    ["an error without a code", new Error("Network connection lost."), 503, "RATE_LIMIT_UNAVAILABLE"],
-    ["another package's code", new Error("[TENANT_MISMATCH] wrong tenant"), 503, "RATE_LIMIT_UNAVAILABLE"],
-    ["the limiter's own 503", new Error("[RATE_LIMIT_UNAVAILABLE] overloaded"), 503, "RATE_LIMIT_UNAVAILABLE"],
-    ["a thrown non-error", "boom", 503, "RATE_LIMIT_UNAVAILABLE"],
-  ])("%s → %i %s", async (_, err, status, code) => {
+    ["an error without a code", 503, "RATE_LIMIT_UNAVAILABLE", new Error("Network connection lost.")],
+    ["another package's code", 503, "RATE_LIMIT_UNAVAILABLE", new Error("[TENANT_MISMATCH] wrong tenant")],
+    ["the limiter's own 503", 503, "RATE_LIMIT_UNAVAILABLE", new Error("[RATE_LIMIT_UNAVAILABLE] overloaded")],
+    ["a thrown non-error", 503, "RATE_LIMIT_UNAVAILABLE", "boom"],
+  ] as const)("%s → %s %s", async (_, status, code, err) => {
     const errors: unknown[] = [];
     const rl = rateLimit({ namespace: throwing(err), key: () => "k", onError: (e) => errors.push(e) });
     const res = await rl.middleware(new Request("https://x/"), ok);
