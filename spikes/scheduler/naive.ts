@@ -5,7 +5,7 @@
  * @module
  */
 import type { Clock, Sql, TransactionSync } from "@durable/core";
-import { nextSlot, type WhenSpec } from "@durable/scheduler";
+import { nextSlot, type WhenSpec } from "@durable/scheduler/testing";
 
 /** A full-scan scheduler over `naive_schedules`. */
 export class NaiveScheduler {

@@ -4,17 +4,10 @@
  * Peer in the same run: a naive scheduler that scans every schedule per alarm.
  * Run: `npm run spike:scheduler` (full) or `npm run spike:scheduler -- --quick`.
  */
-import { ManualClock } from "@durable/core";
+import { ManualClock, runMigrations } from "@durable/core";
 import { openSqlite } from "@durable/core/node";
-import {
-  createScheduler,
-  MemoryAlarm,
-  nextSlot,
-  normalizeCron,
-  type Scheduler,
-  SimulatedCrash,
-  type WhenSpec,
-} from "@durable/scheduler";
+import { createScheduler, SCHEDULER_MIGRATIONS, type Scheduler } from "@durable/scheduler";
+import { MemoryAlarm, nextSlot, normalizeCron, SimulatedCrash, type WhenSpec } from "@durable/scheduler/testing";
 import { z } from "zod";
 import { isQuick, printMetrics, printTable } from "../lib/report.ts";
 import { median, round, summarize } from "../lib/stats.ts";
@@ -70,6 +63,8 @@ function backgroundCron(): string {
 
 function makeScheduler(clock: ManualClock) {
   const db = openSqlite();
+  // The host runs the migrations (DOBase in a DO); the scheduler never does.
+  runMigrations(db.sql, db.transactionSync, SCHEDULER_MIGRATIONS, clock.now());
   const alarm = new MemoryAlarm();
   const s = createScheduler(
     { sql: db.sql, transactionSync: db.transactionSync, clock, alarm, random: () => 0.5 },
@@ -266,6 +261,7 @@ async function passCost(small: number, big: number): Promise<Record<"small" | "b
 async function duplicates(): Promise<{ dup: number; lost: number; crashes: number; redeliveries: number }> {
   const clock = new ManualClock(T);
   const db = openSqlite();
+  runMigrations(db.sql, db.transactionSync, SCHEDULER_MIGRATIONS, clock.now());
   const alarm = new MemoryAlarm();
   db.sql.exec("CREATE TABLE t_effects (key TEXT PRIMARY KEY, n INTEGER NOT NULL) STRICT");
   let crashes = 0;

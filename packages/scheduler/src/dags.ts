@@ -218,6 +218,16 @@ export class Dags {
     );
   }
 
+  /** A task attempt failed and waits for its retry (inside the transaction that re-queues it). */
+  taskRetrying(ref: { runId: string; taskId: string }, error: string): void {
+    this.#sql.exec(
+      "UPDATE sched_dag_task_runs SET status = 'queued', error = ? WHERE run_id = ? AND task_id = ?",
+      error,
+      ref.runId,
+      ref.taskId,
+    );
+  }
+
   /**
    * A task ended for good (inside the transaction of its done marker): releases children,
    * skips descendants on failure, ends the run and writes trigger outbox rows.

@@ -4,32 +4,52 @@
  */
 import { PlatformError } from "@durable/core";
 
+/**
+ * Every code the scheduler throws or records, and the HTTP status of each. The map lets a caller
+ * on the far side of Workers RPC (which keeps only the message) answer with the right status from
+ * the `[CODE]` prefix alone. The last three are dead-letter codes, never thrown to a caller.
+ */
+export const SCHEDULER_STATUS = {
+  INVALID_CRON: 400,
+  INVALID_TIMEZONE: 400,
+  INVALID_SCHEDULE: 400,
+  UNKNOWN_HANDLER: 400,
+  INVALID_PAYLOAD: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  SCHEDULE_CONFLICT: 409,
+  SCHEDULE_LIMIT: 409,
+  NOT_FOUND: 404,
+  DAG_INVALID: 400,
+  DAG_CYCLE: 400,
+  HANDLER_EXISTS: 409,
+  CONFIG_INVALID: 400,
+  HANDLER_MISSING: 500,
+  RETRIES_EXHAUSTED: 500,
+  NON_RETRYABLE: 500,
+} as const satisfies Record<string, number>;
+
 /** Every code the scheduler throws or records. */
-export type SchedulerCode =
-  | "INVALID_CRON"
-  | "INVALID_TIMEZONE"
-  | "INVALID_SCHEDULE"
-  | "UNKNOWN_HANDLER"
-  | "INVALID_PAYLOAD"
-  | "PAYLOAD_TOO_LARGE"
-  | "SCHEDULE_CONFLICT"
-  | "SCHEDULE_LIMIT"
-  | "NOT_FOUND"
-  | "DAG_INVALID"
-  | "DAG_CYCLE"
-  | "HANDLER_EXISTS"
-  | "HANDLER_MISSING"
-  | "RETRIES_EXHAUSTED"
-  | "NON_RETRYABLE"
-  | "CONFIG_INVALID";
+export type SchedulerCode = keyof typeof SCHEDULER_STATUS;
+
+/**
+ * True when `code` is one of the scheduler's codes (e.g. one read with `errorCodeOf` after RPC).
+ * @param code a code, or undefined
+ */
+export function isSchedulerCode(code: string | undefined): code is SchedulerCode {
+  return code !== undefined && Object.hasOwn(SCHEDULER_STATUS, code);
+}
 
 /**
  * A scheduler error with its HTTP status.
  * @param code stable code
  * @param detail human-readable message
- * @param status HTTP status (default 400)
+ * @param status HTTP status (default: the code's, from {@link SCHEDULER_STATUS})
  */
-export function schedError(code: SchedulerCode, detail: string, status = 400): PlatformError<SchedulerCode> {
+export function schedError(
+  code: SchedulerCode,
+  detail: string,
+  status: number = SCHEDULER_STATUS[code],
+): PlatformError<SchedulerCode> {
   return new PlatformError(code, detail, { status });
 }
 

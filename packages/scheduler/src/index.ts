@@ -4,14 +4,26 @@
  *
  * Every occurrence, retry wait, task continuation, DAG step, trigger redelivery and other
  * capabilities' wake-up is a row of `sched_queue`; the alarm always equals its earliest row.
+ * `createScheduler(ports, config)` is the logic; `schedulerCapability(options)` is its
+ * definition for DOBase (the alarm owner, with routes and an RPC API). Test helpers live in
+ * `@durable/scheduler/testing`.
  * @example
+ * // In DOBase:
+ * const { scheduler } = this.useAlarmOwner(schedulerCapability({
+ *   setup: (s) => s.handler("ping", z.object({}), () => {}),
+ * }));
+ * // Anywhere else (the host runs SCHEDULER_MIGRATIONS first):
  * const scheduler = createScheduler({ sql, transactionSync, clock, alarm });
- * scheduler.handler("ping", z.object({}), () => {});
  * scheduler.schedule({ key: "ping", handler: "ping", payload: {}, when: { cron: "*\/5 * * * *" } });
- * // in the DO: alarm() { return scheduler.onAlarm(); }
  * @module
  */
-export { type SchedulerCapability, schedulerCapability } from "./capability.ts";
+export { type RunDagOptions, RunDagOptionsSchema, type SchedulerApi } from "./api.ts";
+export {
+  SCHEDULER_NAME,
+  type SchedulerCapability,
+  type SchedulerCapabilityOptions,
+  schedulerCapability,
+} from "./capability.ts";
 export {
   type RetryPolicy,
   type RetryPolicyInput,
@@ -20,25 +32,25 @@ export {
   type SchedulerConfigInput,
   SchedulerConfigSchema,
 } from "./config.ts";
-export { normalizeCron, validateTimezone } from "./cron.ts";
-export { NonRetryableError, type SchedulerCode } from "./errors.ts";
+export { isSchedulerCode, NonRetryableError, SCHEDULER_STATUS, type SchedulerCode } from "./errors.ts";
 export { SCHEDULER_MIGRATIONS } from "./migrations.ts";
 export { createScheduler, type DeadLetterApi, type Scheduler, type TaskApi, type WakeFn } from "./scheduler.ts";
 export {
   type DagInput,
   DagInputSchema,
   type ListQuery,
+  ListQuerySchema,
   type MissedPolicy,
   type Page,
   type PageQuery,
+  PageQuerySchema,
   type ScheduleInput,
   ScheduleInputSchema,
   type TriggerInput,
   TriggerInputSchema,
   type WhenInput,
 } from "./schemas.ts";
-export { nextSlot, type WhenSpec } from "./slots.ts";
-export { MemoryAlarm, SimulatedCrash } from "./testing.ts";
+export type { WhenSpec } from "./slots.ts";
 export type {
   DagRun,
   DeadLetter,

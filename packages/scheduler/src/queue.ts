@@ -97,6 +97,23 @@ export class Queue {
     this.#sql.exec("UPDATE sched_queue SET due_at = ?, attempt = ?, lease = NULL WHERE id = ?", dueAt, attempt, id);
   }
 
+  /**
+   * Moves a row back to `dueAt` with one more attempt, releasing its lease (a failed wake-up, or
+   * a row whose processing threw outside any handler). `gen` guards against moving a newer request.
+   */
+  retryAt(id: number, dueAt: number, gen?: number): void {
+    if (gen === undefined) {
+      this.#sql.exec("UPDATE sched_queue SET due_at = ?, attempt = attempt + 1, lease = NULL WHERE id = ?", dueAt, id);
+    } else {
+      this.#sql.exec(
+        "UPDATE sched_queue SET due_at = ?, attempt = attempt + 1, lease = NULL WHERE id = ? AND gen = ?",
+        dueAt,
+        id,
+        gen,
+      );
+    }
+  }
+
   /** Moves the row of kind + ref (no lease change). */
   moveRef(kind: QueueKind, ref: string, dueAt: number): void {
     this.#sql.exec("UPDATE sched_queue SET due_at = ? WHERE kind = ? AND ref = ?", dueAt, kind, ref);

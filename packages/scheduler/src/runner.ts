@@ -1,27 +1,26 @@
 /**
- * Executes due rows: claims idempotency keys, runs handlers (a synchronous one inside the
- * transaction of its done marker), schedules retries, writes dead letters, calls wake owners and
- * delivers trigger outbox rows.
+ * Executes `run` rows: claims idempotency keys, runs handlers (a synchronous one inside the
+ * transaction of its done marker), schedules retries and writes dead letters. Wake-ups are run
+ * by `wakes.ts`, trigger outbox rows delivered by `deliveries.ts`, task chunks by `tasks.ts`.
  * @module
  */
-import { checksum, type WakeEvent } from "@durable/core";
+import { checksum } from "@durable/core";
 import { type RetryPolicy, type RetryPolicyInput, retryDelay, type SchedulerConfig } from "./config.ts";
 import type { Dags } from "./dags.ts";
 import { insertDeadLetter } from "./dead-letters.ts";
+import type { Claims } from "./dedup.ts";
+import type { Deliveries } from "./deliveries.ts";
 import { errorText, NonRetryableError } from "./errors.ts";
+import { isCrash } from "./faults.ts";
 import type { History } from "./history.ts";
 import type { Queue, QueueRow } from "./queue.ts";
 import type { Registered, Registry } from "./registry.ts";
 import { isThenable, type RunSpec } from "./run-spec.ts";
 import type { Schedules } from "./schedules.ts";
 import { TaskRunner } from "./tasks.ts";
-import { SimulatedCrash } from "./testing.ts";
 import type { HandlerContext, PassReport, SchedulerPorts } from "./types.ts";
 
 const CLAIM_TTL_MS = 30 * 86_400_000;
-
-/** A wake handler of one owner. */
-export type WakeFn = (event: WakeEvent) => void | Promise<void>;
 
 /** What the runner works with. */
 export interface RunnerDeps {
@@ -32,11 +31,12 @@ export interface RunnerDeps {
   schedules: Schedules;
   dags: Dags;
   registry: Registry;
-  wakeFns: Map<string, WakeFn>;
+  claims: Claims;
+  deliveries: Deliveries;
   startId: string;
 }
 
-/** Runs `run`, `wake` and `outbox` rows. */
+/** Runs `run` rows (handlers, task chunks, DAG starts). */
 export class Runner {
   readonly config: SchedulerConfig;
   readonly #ports: SchedulerPorts;
@@ -45,7 +45,8 @@ export class Runner {
   readonly #schedules: Schedules;
   readonly #dags: Dags;
   readonly #registry: Registry;
-  readonly #wakeFns: Map<string, WakeFn>;
+  readonly #claims: Claims;
+  readonly #deliveries: Deliveries;
   readonly #startId: string;
   readonly #tasks: TaskRunner;
 
@@ -57,7 +58,8 @@ export class Runner {
     this.#schedules = deps.schedules;
     this.#dags = deps.dags;
     this.#registry = deps.registry;
-    this.#wakeFns = deps.wakeFns;
+    this.#claims = deps.claims;
+    this.#deliveries = deps.deliveries;
     this.#startId = deps.startId;
     this.#tasks = new TaskRunner(deps.ports, deps.config, deps.queue, deps.schedules, this);
   }
@@ -93,21 +95,8 @@ export class Runner {
    * handler's claim commits before its first await.
    */
   #claimIn(row: QueueRow, spec: RunSpec, recordStart = true): boolean {
-    const { sql, clock } = this.#ports;
-    const now = clock.now();
-    const claimed =
-      sql
-        .exec(
-          `INSERT INTO sched_dedup (key, state, start_id, attempt, expires_at) VALUES (?, 'claimed', ?, ?, ?)
-           ON CONFLICT (key) DO UPDATE SET state = 'claimed', start_id = excluded.start_id, attempt = excluded.attempt,
-             expires_at = excluded.expires_at WHERE sched_dedup.state != 'done'
-           RETURNING state`,
-          row.ref,
-          this.#startId,
-          row.attempt,
-          now + CLAIM_TTL_MS,
-        )
-        .toArray().length > 0;
+    const now = this.#ports.clock.now();
+    const claimed = this.#claims.claim(row.ref, this.#startId, row.attempt, now + CLAIM_TTL_MS);
     if (!claimed) {
       this.endRun(row, spec, "duplicate");
       return false;
@@ -158,20 +147,12 @@ export class Runner {
     outcome: "succeeded" | "failed" | "cancelled" | "duplicate",
     error?: unknown,
   ): string[] {
-    const { sql, clock } = this.#ports;
-    const now = clock.now();
+    const now = this.#ports.clock.now();
     this.#queue.delete(row.id);
     if (outcome === "succeeded") {
-      sql.exec(
-        `INSERT INTO sched_dedup (key, state, start_id, attempt, expires_at) VALUES (?, 'done', ?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET state = 'done', attempt = excluded.attempt, expires_at = excluded.expires_at`,
-        row.ref,
-        this.#startId,
-        row.attempt,
-        now + this.config.dedupTtlMs,
-      );
+      this.#claims.done(row.ref, this.#startId, row.attempt, now + this.config.dedupTtlMs);
     } else if (outcome !== "duplicate") {
-      sql.exec("DELETE FROM sched_dedup WHERE key = ? AND state != 'done'", row.ref);
+      this.#claims.release(row.ref);
     }
     let outbox: string[] = [];
     if (outcome !== "duplicate") {
@@ -194,9 +175,8 @@ export class Runner {
     if (spec.origin !== "schedule" || !spec.inflight || row.attempt !== 1) return false;
     const status = this.#schedules.status(spec.scheduleId);
     if (status !== "paused" && status !== "cancelled") return false;
-    const { sql, clock } = this.#ports;
-    if (sql.exec("SELECT 1 FROM sched_dedup WHERE key = ?", row.ref).toArray().length > 0) return false;
-    const now = clock.now();
+    if (this.#claims.has(row.ref)) return false;
+    const now = this.#ports.clock.now();
     this.#queue.delete(row.id);
     this.#history.record(row.ref, spec.scheduleId, {
       status: "skipped",
@@ -251,9 +231,9 @@ export class Runner {
           });
         }
         report.succeeded++;
-        await this.#deliverAll(outbox, report);
+        await this.#deliveries.deliverAll(outbox, report);
       } catch (err) {
-        if (err instanceof SimulatedCrash) throw err;
+        if (isCrash(err)) throw err;
         await this.failRun(row, spec, reg.retry, err, report);
       }
       return;
@@ -274,7 +254,7 @@ export class Runner {
         });
         report.succeeded++;
       } catch (err) {
-        if (err instanceof SimulatedCrash) throw err;
+        if (isCrash(err)) throw err;
         await this.failRun(row, spec, undefined, err, report);
       }
       return;
@@ -299,20 +279,15 @@ export class Runner {
   ): Promise<void> {
     const policy = this.policy(spec, regRetry);
     if (!(err instanceof NonRetryableError) && row.attempt < policy.maxAttempts) {
-      const { clock, sql, transactionSync } = this.#ports;
+      const { clock, transactionSync } = this.#ports;
       const delay = retryDelay(policy, row.attempt + 1, (this.#ports.random ?? Math.random)());
       transactionSync(() => {
         // A synchronous failure rolled back its own claim and start record: record the attempt again.
         this.#recordStart(row, spec, clock.now());
         this.#queue.reschedule(row.id, clock.now() + delay, row.attempt + 1);
-        sql.exec("UPDATE sched_dedup SET state = 'retry' WHERE key = ? AND state = 'claimed'", row.ref);
+        this.#claims.waitRetry(row.ref);
         if (spec.dag) {
-          sql.exec(
-            "UPDATE sched_dag_task_runs SET status = 'queued', error = ? WHERE run_id = ? AND task_id = ?",
-            errorText(err),
-            spec.dag.runId,
-            spec.dag.taskId,
-          );
+          this.#dags.taskRetrying(spec.dag, errorText(err));
         } else {
           this.#history.finish(row.ref, this.#runBase(spec, clock.now()), "retrying", clock.now(), row.attempt, err);
         }
@@ -350,102 +325,6 @@ export class Runner {
       outbox = this.endRun(row, spec, "failed", err);
     });
     report.deadLettered++;
-    await this.#deliverAll(outbox, report);
-  }
-
-  // ---- wakes and deliveries -----------------------------------------------------------
-
-  async execWake(row: QueueRow, report: PassReport): Promise<void> {
-    const { clock, transactionSync, sql } = this.#ports;
-    const data = JSON.parse(row.data ?? "{}") as { owner: string; key: string; payload: unknown };
-    const fn = this.#wakeFns.get(data.owner);
-    const spec: RunSpec = {
-      origin: "replay",
-      action: "handler",
-      scheduleId: `wake:${data.owner}`,
-      scheduleKey: data.key,
-      slot: row.due_at,
-      version: 0,
-      handler: `wake:${data.owner}`,
-      payload: JSON.stringify(data.payload),
-      inflight: false,
-    };
-    const letter = (code: string, err: unknown) =>
-      transactionSync(() => {
-        insertDeadLetter(sql, {
-          scheduleId: null,
-          key: row.ref,
-          handler: spec.handler,
-          payload: spec.payload,
-          attempts: row.attempt,
-          error: err,
-          code,
-          spec: JSON.stringify({ wake: data }),
-          at: clock.now(),
-        });
-        this.#queue.deleteRef("wake", row.ref, row.gen);
-      });
-    if (!fn) {
-      letter("HANDLER_MISSING", `no wake handler for owner "${data.owner}"`);
-      report.deadLettered++;
-      return;
-    }
-    transactionSync(() => this.#queue.lease(row.id, clock.now() + this.config.leaseMs, this.#startId));
-    try {
-      await fn({ owner: data.owner, key: data.key, dueAt: row.due_at, payload: data.payload });
-      transactionSync(() => this.#queue.deleteRef("wake", row.ref, row.gen));
-      report.wakes++;
-    } catch (err) {
-      if (err instanceof SimulatedCrash) throw err;
-      const policy = this.config.retry;
-      if (row.attempt < policy.maxAttempts) {
-        const delay = retryDelay(policy, row.attempt + 1, (this.#ports.random ?? Math.random)());
-        sql.exec(
-          "UPDATE sched_queue SET due_at = ?, attempt = attempt + 1, lease = NULL WHERE id = ? AND gen = ?",
-          clock.now() + delay,
-          row.id,
-          row.gen,
-        );
-        report.retried++;
-      } else {
-        letter("RETRIES_EXHAUSTED", err);
-        report.deadLettered++;
-      }
-    }
-  }
-
-  async #deliverAll(ids: string[], report: PassReport): Promise<void> {
-    for (const id of ids) {
-      this.#ports.faults?.afterOutboxPersist?.(id);
-      await this.deliver(id, report);
-    }
-  }
-
-  async deliver(id: string, report: PassReport): Promise<void> {
-    const { transactionSync } = this.#ports;
-    const ob = this.#dags.triggers.outbox(id);
-    if (!ob || ob.state === "delivered") {
-      transactionSync(() => this.#queue.deleteRef("outbox", id));
-      return;
-    }
-    const version = ob.to_version === "latest" ? ("latest" as const) : Number(ob.to_version);
-    const key = id.length <= 128 ? id : `trigger:${checksum(id)}`;
-    try {
-      if (ob.target !== null) {
-        const sink = this.#ports.triggerSink;
-        if (!sink) throw new Error("no TriggerSink port");
-        await sink.send({ target: ob.target, dag: ob.to_dag, version, key });
-        transactionSync(() => this.#dags.triggers.delivered(id));
-      } else {
-        transactionSync(() => {
-          this.#dags.run(ob.to_dag, { key, version });
-          this.#dags.triggers.delivered(id);
-        });
-      }
-      report.deliveries++;
-    } catch (err) {
-      if (err instanceof SimulatedCrash) throw err;
-      transactionSync(() => this.#dags.triggers.deliveryFailed(id, errorText(err)));
-    }
+    await this.#deliveries.deliverAll(outbox, report);
   }
 }

@@ -1,9 +1,10 @@
 /**
- * The scheduler's public API and its alarm pass: mutations re-arm the alarm; a pass takes at
- * most `maxPerPass` due rows from the queue index, isolates each one, and re-arms in a `finally`.
+ * The scheduler's API over its modules: every mutation runs in one transaction and then re-arms
+ * the alarm; passes (`pass.ts`) are serialized per instance. It never runs migrations: its host
+ * does (DOBase, the Node TestHost, or the tests' own `runMigrations`), before the first call.
  * @module
  */
-import { newId, parseOrThrow, runMigrations, type Wake } from "@durable/core";
+import { newId, parseOrThrow, type WakeRouter } from "@durable/core";
 import type { z } from "zod";
 import {
   RetryOverrideSchema,
@@ -15,12 +16,14 @@ import {
 } from "./config.ts";
 import { Dags } from "./dags.ts";
 import { type DeadLetterApi, DeadLetters } from "./dead-letters.ts";
+import { Claims } from "./dedup.ts";
+import { Deliveries } from "./deliveries.ts";
 import { schedError } from "./errors.ts";
 import { History } from "./history.ts";
-import { SCHEDULER_MIGRATIONS } from "./migrations.ts";
-import { Queue, type QueueRow } from "./queue.ts";
-import { MAX_PAYLOAD_BYTES, Registry } from "./registry.ts";
-import { Runner, type WakeFn } from "./runner.ts";
+import { AlarmPass } from "./pass.ts";
+import { Queue } from "./queue.ts";
+import { Registry } from "./registry.ts";
+import { Runner } from "./runner.ts";
 import { Schedules } from "./schedules.ts";
 import {
   type DagInput,
@@ -31,7 +34,6 @@ import {
   type ScheduleInput,
   type TriggerInput,
 } from "./schemas.ts";
-import { SimulatedCrash } from "./testing.ts";
 import type {
   DagRun,
   HandlerFn,
@@ -43,9 +45,10 @@ import type {
   TaskDefinition,
   TaskState,
 } from "./types.ts";
+import { type WakeFn, Wakes } from "./wakes.ts";
 
 export type { DeadLetterApi } from "./dead-letters.ts";
-export type { WakeFn } from "./runner.ts";
+export type { WakeFn } from "./wakes.ts";
 
 /** Long-running task progress. */
 export interface TaskApi {
@@ -55,7 +58,6 @@ export interface TaskApi {
   cancel(id: string): void;
 }
 
-/** The scheduler of one Durable Object. */
 /** The scheduler of one Durable Object: the only code that sets its alarm. */
 export interface Scheduler {
   /**
@@ -99,40 +101,25 @@ export interface Scheduler {
   getDagRun(dagId: string, runId: string): DagRun | null;
   /** Starts `to` when a run of `from` ends. @throws {DAG_CYCLE} @throws {NOT_FOUND} */
   addTrigger(t: TriggerInput): void;
-  /** The port other capabilities use to be called back later. */
-  readonly wake: Wake;
-  /** Registers the wake handler of `owner`. */
+  /**
+   * Wake-ups of every owner (the alarm owner's `WakeRouter`; DOBase scopes it into each
+   * capability's own `wake`). One row per owner + key; a repeat keeps the earlier time.
+   * @throws {INVALID_SCHEDULE} no owner or key, or a time that is not finite
+   * @throws {PAYLOAD_TOO_LARGE} a payload over 64 KB
+   */
+  readonly wakes: WakeRouter;
+  /** Registers the wake handler of `owner` (DOBase registers each capability's `onWake`). */
   onWake(owner: string, fn: WakeFn): void;
-  /** Migrations, re-queues work of a dead instance, and sets the alarm if rows have none. */
+  /**
+   * Re-queues work of a dead instance and sets the alarm if rows have none. Its tables must
+   * exist: the host ran `SCHEDULER_MIGRATIONS` before.
+   */
   start(): Promise<void>;
   /** One pass: at most `maxPerPass` due rows, each isolated; re-arms in a `finally`. */
   onAlarm(): Promise<PassReport>;
   /** Resolves when the alarm calls queued by mutations finished. */
   settle(): Promise<void>;
   readonly config: SchedulerConfig;
-}
-
-/** A run row of a DAG task (its ref is `dag:<runId>:<taskId>`). */
-function isDagRow(row: QueueRow | undefined): boolean {
-  return row?.kind === "run" && row.ref.startsWith("dag:");
-}
-
-function emptyReport(): PassReport {
-  return {
-    due: 0,
-    ran: 0,
-    succeeded: 0,
-    retried: 0,
-    deadLettered: 0,
-    duplicates: 0,
-    wakes: 0,
-    deliveries: 0,
-    continued: 0,
-    errors: 0,
-    early: false,
-    more: false,
-    nextAlarm: null,
-  };
 }
 
 class DurableScheduler implements Scheduler {
@@ -143,12 +130,14 @@ class DurableScheduler implements Scheduler {
   readonly #schedules: Schedules;
   readonly #dags: Dags;
   readonly #registry = new Registry();
-  readonly #wakeFns = new Map<string, WakeFn>();
-  readonly #runner: Runner;
+  readonly #wakes: Wakes;
+  readonly #pass: AlarmPass;
   readonly #deadLetters: DeadLetters;
+  readonly #tasks: Runner["tasks"];
+  readonly #startId = newId();
   #ready = false;
   #chain: Promise<unknown> = Promise.resolve();
-  readonly wake: Wake;
+  readonly wakes: WakeRouter;
   readonly deadLetters: DeadLetterApi;
   readonly tasks: TaskApi;
 
@@ -163,7 +152,9 @@ class DurableScheduler implements Scheduler {
       payload,
       dagExists: (id) => this.#dags.exists(id),
     });
-    this.#runner = new Runner({
+    const claims = new Claims(ports.sql);
+    const deliveries = new Deliveries(ports, this.#queue, this.#dags);
+    const runner = new Runner({
       ports,
       config,
       queue: this.#queue,
@@ -171,13 +162,30 @@ class DurableScheduler implements Scheduler {
       schedules: this.#schedules,
       dags: this.#dags,
       registry: this.#registry,
-      wakeFns: this.#wakeFns,
-      startId: newId(),
+      claims,
+      deliveries,
+      startId: this.#startId,
+    });
+    this.#tasks = runner.tasks;
+    this.#wakes = new Wakes(ports, config, this.#queue, this.#startId);
+    this.#pass = new AlarmPass({
+      ports,
+      config,
+      queue: this.#queue,
+      history: this.#history,
+      claims,
+      schedules: this.#schedules,
+      runner,
+      wakes: this.#wakes,
+      deliveries,
     });
     this.#deadLetters = new DeadLetters(ports.sql, ports.clock, this.#queue);
-    this.wake = {
-      set: (owner, key, atMs, payload) => this.#wakeSet(owner, key, atMs, payload),
-      cancel: (owner, key) => this.#mutate(() => this.#queue.deleteRef("wake", JSON.stringify([owner, key]))),
+    this.wakes = {
+      set: (owner, key, atMs, payload) => {
+        const data = this.#wakes.check(owner, key, atMs, payload);
+        this.#mutate(() => this.#wakes.set(owner, key, atMs, data));
+      },
+      cancel: (owner, key) => this.#mutate(() => this.#wakes.cancel(owner, key)),
     };
     this.deadLetters = {
       list: (q) => this.#read(() => this.#deadLetters.list(q)),
@@ -186,8 +194,8 @@ class DurableScheduler implements Scheduler {
       delete: (id) => this.#mutate(() => this.#deadLetters.delete(id)),
     };
     this.tasks = {
-      get: (id) => this.#read(() => this.#runner.tasks.get(id)),
-      cancel: (id) => this.#mutate(() => this.#runner.tasks.cancel(id)),
+      get: (id) => this.#read(() => this.#tasks.get(id)),
+      cancel: (id) => this.#mutate(() => this.#tasks.cancel(id)),
     };
   }
 
@@ -220,16 +228,16 @@ class DurableScheduler implements Scheduler {
   }
 
   onWake(owner: string, fn: WakeFn): void {
-    this.#wakeFns.set(owner, fn);
+    this.#wakes.register(owner, fn);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------
 
+  /** Once per instance, before its first call: work a dead instance left claimed becomes due. */
   #init(): void {
     if (this.#ready) return;
-    const { sql, transactionSync, clock } = this.#ports;
-    runMigrations(sql, transactionSync, SCHEDULER_MIGRATIONS, clock.now());
-    transactionSync(() => this.#queue.requeueLeases(this.#runner.startId, clock.now()));
+    const { transactionSync, clock } = this.#ports;
+    transactionSync(() => this.#queue.requeueLeases(this.#startId, clock.now()));
     this.#ready = true;
   }
 
@@ -307,128 +315,28 @@ class DurableScheduler implements Scheduler {
     this.#mutate(() => this.#dags.triggers.addTrigger(t, this.#ports.triggerSink !== undefined));
   }
 
-  // ---- wake ---------------------------------------------------------------------------
-
-  #wakeSet(owner: string, key: string, atMs: number, payload?: unknown): void {
-    if (!owner || owner.length > 128 || !key || key.length > 512 || !Number.isFinite(atMs)) {
-      throw schedError("INVALID_SCHEDULE", "wake needs an owner, a key and a finite time");
-    }
-    const data = JSON.stringify({ owner, key, payload: payload ?? null });
-    if (data.length > MAX_PAYLOAD_BYTES) throw schedError("PAYLOAD_TOO_LARGE", "wake payload over 64 KB", 413);
-    this.#mutate(() => this.#queue.merge("wake", JSON.stringify([owner, key]), Math.floor(atMs), data));
-  }
-
   // ---- the pass -----------------------------------------------------------------------
 
   onAlarm(): Promise<PassReport> {
-    const pass = this.#chain.then(() => this.#pass());
+    const pass = this.#chain.then(() => {
+      this.#init();
+      return this.#pass.run();
+    });
     this.#chain = pass.catch(() => undefined);
     return pass;
-  }
-
-  async #pass(): Promise<PassReport> {
-    this.#init();
-    this.#queue.forget();
-    const { clock } = this.#ports;
-    const max = this.config.maxPerPass;
-    const report = emptyReport();
-    const seen = new Set<number>();
-    let units = 0;
-    try {
-      if (!this.#queue.hasDue(clock.now())) report.early = this.#queue.earliest() !== null;
-      while (units < max) {
-        const rows = this.#queue.due(clock.now(), Math.min(max - units + seen.size, max * 4));
-        const fresh = rows.filter((r) => !seen.has(r.id));
-        if (fresh.length === 0) break;
-        for (let i = 0; i < fresh.length && units < max; ) {
-          // Consecutive DAG task rows run concurrently (their DAG already caps how many are
-          // queued at once); everything else runs one row after another, in due order.
-          let group = 1;
-          while (group < max - units && isDagRow(fresh[i + group]) && isDagRow(fresh[i])) group++;
-          const rows = fresh.slice(i, i + group);
-          i += group;
-          for (const row of rows) seen.add(row.id);
-          report.due += rows.length;
-          const results = await Promise.allSettled(rows.map((row) => this.#process(row, report, seen, max - units)));
-          results.forEach((result, k) => {
-            if (result.status === "fulfilled") {
-              units += result.value;
-              return;
-            }
-            if (result.reason instanceof SimulatedCrash) throw result.reason;
-            report.errors++;
-            this.#isolate(rows[k] as QueueRow);
-            units++;
-          });
-        }
-      }
-      try {
-        this.#sweep();
-      } catch (err) {
-        if (err instanceof SimulatedCrash) throw err;
-        report.errors++;
-      }
-    } finally {
-      report.nextAlarm = await this.#queue.rearm();
-      report.more = this.#queue.hasDue(clock.now());
-    }
-    return report;
-  }
-
-  async #process(row: QueueRow, report: PassReport, seen: Set<number>, budget: number): Promise<number> {
-    switch (row.kind) {
-      case "occ": {
-        const now = this.#ports.clock.now();
-        const runs = this.#ports.transactionSync(() => this.#schedules.fire(row.id, row.ref, now));
-        let used = 0;
-        for (const run of runs) {
-          if (used >= budget) break;
-          if (run.due_at > this.#ports.clock.now()) continue;
-          seen.add(run.id);
-          await this.#runner.execRun(run, report);
-          used++;
-        }
-        return Math.max(used, 1);
-      }
-      case "run":
-        await this.#runner.execRun(row, report);
-        return 1;
-      case "wake":
-        await this.#runner.execWake(row, report);
-        return 1;
-      case "outbox":
-        await this.#runner.deliver(row.ref, report);
-        return 1;
-    }
-  }
-
-  /** A row whose processing threw outside any handler moves back with a growing delay. */
-  #isolate(row: QueueRow): void {
-    const delay = Math.min(60_000, 1_000 * 2 ** Math.min(row.attempt, 6));
-    this.#ports.sql.exec(
-      "UPDATE sched_queue SET due_at = ?, attempt = attempt + 1, lease = NULL WHERE id = ?",
-      this.#ports.clock.now() + delay,
-      row.id,
-    );
-  }
-
-  #sweep(): void {
-    const { sql, clock } = this.#ports;
-    const now = clock.now();
-    sql.exec(
-      "DELETE FROM sched_dedup WHERE key IN (SELECT key FROM sched_dedup WHERE expires_at < ? ORDER BY expires_at LIMIT 200)",
-      now,
-    );
-    this.#history.sweep(now - this.config.historyRetentionMs);
   }
 }
 
 /**
- * Creates the scheduler of one Durable Object (or of one SQLite database in Node).
- * @param ports SQL, transactions, clock and the alarm (the only code that sets it)
+ * Creates the scheduler of one Durable Object (or of one SQLite database in Node): the logic
+ * without the platform glue; `schedulerCapability()` wraps it for DOBase. Its tables must exist
+ * before the first call (`SCHEDULER_MIGRATIONS`, run by the host).
+ * @param ports SQL, transactions, clock and the alarm (the only code that sets it); the
+ *   `AlarmOwnerPorts` DOBase hands to the alarm owner fit as they are
  * @param config the defaults of the issue, each overridable
  * @throws {CONFIG_INVALID} for a bad configuration
  * @example
+ * runMigrations(sql, transactionSync, SCHEDULER_MIGRATIONS, Date.now()); // the host's job
  * const scheduler = createScheduler({ sql, transactionSync, clock: systemClock, alarm });
  * scheduler.handler("report.daily", z.object({ to: z.string() }), async (p, ctx) => send(p.to, ctx.idempotencyKey));
  * scheduler.schedule({ key: "daily", handler: "report.daily", payload: { to: "ops" }, when: { cron: "0 9 * * *", timezone: "Europe/Berlin" } });

@@ -1,6 +1,6 @@
 /**
  * `sched_schedules`: creation (idempotent by key), reads, cancel/pause/resume, and turning a
- * due occurrence row into run rows under the missed-run and overlap policies.
+ * due occurrence row into run rows under the missed-run (`missed.ts`) and overlap policies.
  * @module
  */
 import { type Clock, checksum, newId, parseOrThrow, type Sql } from "@durable/core";
@@ -8,84 +8,18 @@ import type { SchedulerConfig } from "./config.ts";
 import { validateCron, validateTimezone } from "./cron.ts";
 import { schedError } from "./errors.ts";
 import type { History } from "./history.ts";
+import { planSlots } from "./missed.ts";
 import type { Queue, QueueRow } from "./queue.ts";
-import { type RunSpec, slotKey } from "./run-spec.ts";
+import { slotKey } from "./run-spec.ts";
+import { canonical, type Policy, runSpecOf, type ScheduleRow, type Target, toSchedule } from "./schedule-rows.ts";
 import { type ListQuery, ListQuerySchema, type Page, type ScheduleInput, ScheduleInputSchema } from "./schemas.ts";
-import { nextSlot, slotAtOrAfter, slotsThrough, spanBefore, type WhenSpec } from "./slots.ts";
+import { nextSlot, slotAtOrAfter, type WhenSpec } from "./slots.ts";
 import type { Schedule } from "./types.ts";
-
-const MAX_RUNS_PER_RECOVERY = 1_000;
-
-interface ScheduleRow {
-  id: string;
-  key: string;
-  kind: WhenSpec["kind"];
-  target: string;
-  payload: string;
-  spec: string;
-  policy: string;
-  def_hash: string;
-  status: Schedule["status"];
-  version: number;
-  next_run_at: number | null;
-  last_run_at: number | null;
-  run_count: number;
-  inflight: number;
-  buffered_at: number | null;
-  created_at: number;
-  updated_at: number;
-  [column: string]: string | number | null;
-}
-
-interface Policy {
-  overlap: Schedule["overlap"];
-  missed: Schedule["missed"];
-  graceMs: number;
-  retry?: Schedule["retry"];
-}
-
-type Target = { handler: string } | { dag: string };
 
 /** Checks the target of a schedule and returns the payload's JSON. */
 export interface TargetCheck {
   payload(handler: string, payload: unknown, path: string): string;
   dagExists(id: string): boolean;
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
-function toSchedule(row: ScheduleRow): Schedule {
-  const target = JSON.parse(row.target) as Target;
-  const policy = JSON.parse(row.policy) as Policy;
-  return {
-    id: row.id,
-    key: row.key,
-    kind: row.kind,
-    ...target,
-    payload: JSON.parse(row.payload) as unknown,
-    when: JSON.parse(row.spec) as WhenSpec,
-    status: row.status,
-    version: row.version,
-    nextRunAt: row.next_run_at,
-    lastRunAt: row.last_run_at,
-    runCount: row.run_count,
-    inflight: row.inflight,
-    overlap: policy.overlap,
-    missed: policy.missed,
-    graceMs: policy.graceMs,
-    ...(policy.retry ? { retry: policy.retry } : {}),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
 }
 
 /** The schedules table and its policies. */
@@ -294,51 +228,7 @@ export class Schedules {
       this.#queue.reschedule(occId, slot, 1);
       return [];
     }
-    const runs: { slot: number; missed?: true; coalesced?: RunSpec["coalesced"] }[] = [];
-    let missed: { count: number; capped: boolean; first: number | null; last: number | null } | null = null;
-    let next: number | null;
-    if (spec.kind === "once") {
-      runs.push({ slot });
-      next = null;
-    } else {
-      const lateStart = now - policy.graceMs;
-      const span = spanBefore(spec, slot, lateStart);
-      if (span.count > 0) {
-        if (policy.missed === "skip") {
-          missed = span;
-        } else if (policy.missed === "coalesce") {
-          const c = { count: span.count, firstMissedAt: span.first ?? slot, lastMissedAt: span.last ?? slot };
-          runs.push({ slot: c.lastMissedAt, coalesced: c });
-        } else {
-          const windowStart = Math.min(now - policy.missed.catchUp.windowMs, lateStart);
-          const older = spanBefore(spec, slot, Math.max(slot, windowStart));
-          const inWindow =
-            older.next === null
-              ? { slots: [], dropped: 0, capped: false }
-              : slotsThrough(spec, older.next, lateStart - 1, MAX_RUNS_PER_RECOVERY);
-          const count = older.count + inWindow.dropped;
-          if (count > 0) {
-            missed = { count, capped: older.capped || inWindow.capped, first: older.first ?? slot, last: null };
-          }
-          for (const s of inWindow.slots) runs.push({ slot: s, missed: true });
-        }
-      }
-      if (span.next === null) {
-        next = null;
-      } else {
-        const late = slotsThrough(spec, span.next, now, MAX_RUNS_PER_RECOVERY);
-        for (const s of late.slots) runs.push({ slot: s });
-        if (late.dropped > 0) {
-          missed = {
-            count: (missed?.count ?? 0) + late.dropped,
-            capped: (missed?.capped ?? false) || late.capped,
-            first: missed?.first ?? span.next,
-            last: null,
-          };
-        }
-        next = late.next;
-      }
-    }
+    const { runs, missed, next } = planSlots(spec, policy, slot, now);
     const target = JSON.parse(row.target) as Target;
     if (missed) {
       this.#history.record(`${row.id}:missed:${missed.first ?? slot}`, row.id, {
@@ -377,7 +267,7 @@ export class Schedules {
     const ids: QueueRow[] = [];
     for (const r of toRun) {
       const ref = slotKey(row.id, r.slot);
-      const data = JSON.stringify(this.#spec(row, target, r));
+      const data = JSON.stringify(runSpecOf(row, target, r));
       const id = this.#queue.put("run", ref, r.slot, data);
       if (id !== null) ids.push({ id, due_at: r.slot, kind: "run", ref, attempt: 1, lease: null, gen: 0, data });
     }
@@ -422,28 +312,6 @@ export class Schedules {
     return left ?? null;
   }
 
-  #spec(
-    row: ScheduleRow,
-    target: Target,
-    r: { slot: number; missed?: true; coalesced?: RunSpec["coalesced"] },
-  ): RunSpec {
-    const policy = JSON.parse(row.policy) as Policy;
-    return {
-      origin: "schedule",
-      action: "handler" in target ? "handler" : "dagStart",
-      scheduleId: row.id,
-      scheduleKey: row.key,
-      slot: r.slot,
-      version: row.version,
-      handler: "handler" in target ? target.handler : target.dag,
-      payload: row.payload,
-      ...(policy.retry ? { retry: policy.retry } : {}),
-      ...(r.missed ? { missed: true as const } : {}),
-      ...(r.coalesced ? { coalesced: r.coalesced } : {}),
-      inflight: true,
-    };
-  }
-
   /**
    * A run of this schedule ended for good: one fewer in flight; a buffered slot starts now.
    * @returns the queue id of the buffered run, if one started
@@ -459,7 +327,7 @@ export class Schedules {
       "run",
       slotKey(row.id, buffered),
       now,
-      JSON.stringify(this.#spec(row, target, { slot: buffered })),
+      JSON.stringify(runSpecOf(row, target, { slot: buffered })),
     );
     this.#sql.exec(
       "UPDATE sched_schedules SET buffered_at = NULL, inflight = inflight + ?, run_count = run_count + ?, last_run_at = ? WHERE id = ?",

@@ -6,11 +6,11 @@
 import { newId } from "@durable/core";
 import type { RetryPolicy, RetryPolicyInput, SchedulerConfig } from "./config.ts";
 import { errorText, NonRetryableError, schedError } from "./errors.ts";
+import { isCrash } from "./faults.ts";
 import type { Queue, QueueRow } from "./queue.ts";
 import { MAX_PAYLOAD_BYTES, type Registered } from "./registry.ts";
 import { isThenable, type RunSpec } from "./run-spec.ts";
 import type { Schedules } from "./schedules.ts";
-import { SimulatedCrash } from "./testing.ts";
 import type { HandlerContext, PassReport, SchedulerPorts, StepContext, StepResult, TaskState } from "./types.ts";
 
 const encoder = new TextEncoder();
@@ -197,7 +197,7 @@ export class TaskRunner {
       });
       report.continued++;
     } catch (err) {
-      if (err instanceof SimulatedCrash) throw err;
+      if (isCrash(err)) throw err;
       if (err instanceof NonRetryableError || row.attempt >= this.#runs.policy(spec, reg.retry).maxAttempts) {
         sql.exec("UPDATE sched_tasks SET status = 'failed', error = ? WHERE idem_key = ?", errorText(err), row.ref);
       } else {

@@ -1,9 +1,18 @@
 /**
- * Helpers for running the scheduler outside a DO: an in-memory alarm and the crash signal of
- * the fault hooks.
+ * `@durable/scheduler/testing`: helpers for Node tests and spikes, never needed in production:
+ * an in-memory alarm that counts its writes, the crash a fault hook throws, and the slot math
+ * (`nextSlot`, `normalizeCron`) for oracles and naive baselines.
+ * @example
+ * import { MemoryAlarm, SimulatedCrash } from "@durable/scheduler/testing";
+ * const scheduler = createScheduler({ sql, transactionSync, clock, alarm: new MemoryAlarm(),
+ *   faults: { beforeDone: () => { throw new SimulatedCrash("before done"); } } });
  * @module
  */
 import type { AlarmPort } from "@durable/core";
+import { CRASH } from "./faults.ts";
+
+export { normalizeCron } from "./cron.ts";
+export { nextSlot, type WhenSpec } from "./slots.ts";
 
 /** The DO alarm slot in memory: what tests and the spike use in Node. */
 export class MemoryAlarm implements AlarmPort {
@@ -36,8 +45,14 @@ export class MemoryAlarm implements AlarmPort {
   }
 }
 
-/** Thrown by a fault hook: the scheduler lets it escape, as if the isolate died there. */
+/**
+ * Thrown by a fault hook (`SchedulerPorts.faults`): the scheduler lets it escape every catch, as
+ * if the isolate died there; restart a scheduler on the same database to recover.
+ */
 export class SimulatedCrash extends Error {
+  /** The brand the scheduler checks (it never imports this class). */
+  readonly [CRASH] = true;
+
   constructor(where: string) {
     super(`simulated crash: ${where}`);
     this.name = "SimulatedCrash";

@@ -171,7 +171,8 @@ export interface TriggerSink {
 
 /**
  * Fault injection for tests and the spike (@internal): a hook that throws `SimulatedCrash`
- * stops the pass as if the isolate died at that point.
+ * (from `@durable/scheduler/testing`) stops the pass as if the isolate died at that point; any
+ * other throw is handled like a failure at that point.
  */
 export interface FaultHooks {
   /** After the handler ran, before its done marker is written (inside that transaction). */

@@ -3,9 +3,11 @@
  * maxParallel cap, per-task retries, skipped descendants, idempotent runs by key, a schedule
  * targeting a DAG, and cross-DAG triggers through the outbox (killed between persist and send).
  */
+
+import { SimulatedCrash } from "@durable/scheduler/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type Scheduler, SimulatedCrash } from "../src/index.ts";
+import type { Scheduler } from "../src/index.ts";
 import { expectCode, rig } from "./helpers.ts";
 
 function dagRig(extra: Parameters<typeof rig>[2] = {}) {

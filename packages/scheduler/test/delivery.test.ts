@@ -3,9 +3,11 @@
  * the handler and before the done marker (re-run with the same key), retries as queue rows with
  * backoff, NonRetryableError, dead letters with replay and delete, async handlers.
  */
+
+import { SimulatedCrash } from "@durable/scheduler/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { NonRetryableError, type Scheduler, SimulatedCrash } from "../src/index.ts";
+import { NonRetryableError, type Scheduler } from "../src/index.ts";
 import { count, expectCode, rig, T0 } from "./helpers.ts";
 
 function effects(r: ReturnType<typeof rig>) {

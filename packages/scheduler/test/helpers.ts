@@ -1,10 +1,14 @@
-/** Shared setup of the Node tests: a real better-sqlite3 database, a fake clock and alarm. */
-import { ManualClock } from "@durable/core";
+/**
+ * Shared setup of the Node tests: a real better-sqlite3 database with the scheduler's tables (the
+ * tests run the migrations, as DOBase does in a DO), a fake clock and an in-memory alarm.
+ */
+import { ManualClock, runMigrations } from "@durable/core";
 import { type NodeSqlite, openSqlite } from "@durable/core/node";
+import { MemoryAlarm } from "@durable/scheduler/testing";
 import { expect } from "vitest";
 import {
   createScheduler,
-  MemoryAlarm,
+  SCHEDULER_MIGRATIONS,
   type Scheduler,
   type SchedulerConfigInput,
   type SchedulerPorts,
@@ -35,6 +39,7 @@ export function rig(
 ): Rig {
   const db = openSqlite();
   const clock = new ManualClock(start);
+  runMigrations(db.sql, db.transactionSync, SCHEDULER_MIGRATIONS, clock.now());
   const alarm = new MemoryAlarm();
   const make = (register = setup) => {
     const s = createScheduler(

@@ -5,10 +5,12 @@
  *    and never run a descendant of a failed task.
  * 2. Random crashes and duplicate deliveries give exactly one effect per slot, and lose none.
  */
+
+import { SimulatedCrash } from "@durable/scheduler/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type Scheduler, SimulatedCrash } from "../src/index.ts";
+import type { Scheduler } from "../src/index.ts";
 import { rig, T0 } from "./helpers.ts";
 
 // ---- 1. DAG order -----------------------------------------------------------------------

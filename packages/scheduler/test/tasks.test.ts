@@ -3,9 +3,11 @@
  * saved with each step's writes, a kill between chunks and inside a chunk (each step applied
  * once), progress, cancel between steps, and the 64 KB cursor cap.
  */
+
+import { SimulatedCrash } from "@durable/scheduler/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type Scheduler, SimulatedCrash } from "../src/index.ts";
+import type { Scheduler } from "../src/index.ts";
 import { count, rig } from "./helpers.ts";
 
 function counting(r: ReturnType<typeof rig>) {

@@ -11,13 +11,13 @@ import { count, expectCode, rig, T0 } from "./helpers.ts";
 describe("wake", () => {
   it("merges requests and never postpones; cancel removes the row", async () => {
     const r = rig();
-    r.s.wake.set("cdc", "drain", T0 + 60_000, { n: 1 });
-    r.s.wake.set("cdc", "drain", T0 + 10_000, { n: 2 });
-    r.s.wake.set("cdc", "drain", T0 + 120_000, { n: 3 });
+    r.s.wakes.set("cdc", "drain", T0 + 60_000, { n: 1 });
+    r.s.wakes.set("cdc", "drain", T0 + 10_000, { n: 2 });
+    r.s.wakes.set("cdc", "drain", T0 + 120_000, { n: 3 });
     await r.s.settle();
     expect(count(r, "sched_queue", "kind = 'wake'")).toBe(1);
     expect(r.alarm.at).toBe(T0 + 10_000);
-    r.s.wake.cancel("cdc", "drain");
+    r.s.wakes.cancel("cdc", "drain");
     await r.s.settle();
     expect(r.alarm.at).toBeNull();
   });
@@ -27,9 +27,9 @@ describe("wake", () => {
     const events: WakeEvent[] = [];
     r.s.onWake("preagg", (e) => {
       events.push(e);
-      if (events.length === 1) r.s.wake.set("preagg", "refresh", r.clock.now() + 30_000, "again");
+      if (events.length === 1) r.s.wakes.set("preagg", "refresh", r.clock.now() + 30_000, "again");
     });
-    r.s.wake.set("preagg", "refresh", T0 + 5_000, "first");
+    r.s.wakes.set("preagg", "refresh", T0 + 5_000, "first");
     r.clock.set(T0 + 5_000);
     const report = await r.fire();
     expect(report.wakes).toBe(1);
@@ -48,8 +48,8 @@ describe("wake", () => {
       calls++;
       throw new Error("checkpoint failed");
     });
-    r.s.wake.set("ckpt", "deadline", T0);
-    r.s.wake.set("ghost", "x", T0);
+    r.s.wakes.set("ckpt", "deadline", T0);
+    r.s.wakes.set("ghost", "x", T0);
     await r.fire();
     expect(calls).toBe(1);
     r.clock.advance(1_000);
@@ -69,7 +69,7 @@ describe("wake", () => {
 
   it("rejects a wake without owner, key or finite time", () => {
     const r = rig();
-    expectCode(() => r.s.wake.set("", "k", T0), "INVALID_SCHEDULE", 400);
-    expectCode(() => r.s.wake.set("o", "k", Number.NaN), "INVALID_SCHEDULE", 400);
+    expectCode(() => r.s.wakes.set("", "k", T0), "INVALID_SCHEDULE", 400);
+    expectCode(() => r.s.wakes.set("o", "k", Number.NaN), "INVALID_SCHEDULE", 400);
   });
 });
