@@ -59,7 +59,7 @@ export type SchedulerCapabilityOptions = SchedulerConfigInput & {
 };
 
 /**
- * Defines the scheduler capability. `DOBase.useAlarmOwner()` (or `TestHost.use()`) builds it with
+ * Defines the scheduler capability. `DOBase.use()` (or `TestHost.use()`) builds it first, with
  * the alarm owner's ports; the configuration is validated here, at composition.
  * @param options the scheduler's config (`maxSchedules`, `maxPerPass`, retries, ...), `setup`
  *   and `triggerSink`
@@ -67,7 +67,7 @@ export type SchedulerCapabilityOptions = SchedulerConfigInput & {
  *   `scheduler`, `wakes`, `api` and `routes`
  * @throws {CONFIG_INVALID} a bad config, naming the path
  * @example
- * const scheduler = this.useAlarmOwner(schedulerCapability({
+ * const scheduler = this.use(schedulerCapability({
  *   setup: (s) => s.handler("platform.noop", z.unknown(), () => {}),
  * })).scheduler;
  */

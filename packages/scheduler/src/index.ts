@@ -9,7 +9,7 @@
  * `@durable/scheduler/testing`.
  * @example
  * // In DOBase:
- * const { scheduler } = this.useAlarmOwner(schedulerCapability({
+ * const { scheduler } = this.use(schedulerCapability({
  *   setup: (s) => s.handler("ping", z.object({}), () => {}),
  * }));
  * // Anywhere else (the host runs SCHEDULER_MIGRATIONS first):
