@@ -1,0 +1,66 @@
+/**
+ * Join sizes and GROUP BY output (items 11–12 of issue 9). Inner equi-joins use PostgreSQL's
+ * eqjoinsel when both sides have MCVs, else 1 / max(ndvL, ndvR); semi ≤ |L|, left outer ≥ |L|,
+ * cross |L|·|R|, an empty input gives 0. GROUP BY is min(Π ndv, rows), each ndv cut by the
+ * filter as d·(1 − (1 − s)^(N/d)); with 2+ columns the reservoir's distinct combinations
+ * scaled by Duj1 when it holds them.
+ * @module
+ */
+import type { ColumnView } from "./column-view.ts";
+
+/** An ndv after a filter of selectivity `s` over `n` rows: d·(1 − (1 − s)^(N/d)). */
+export function reducedNdv(d: number, s: number, n: number): number {
+  if (d <= 0 || n <= 0 || s <= 0) return 0;
+  if (s >= 1) return d;
+  return d * (1 - (1 - s) ** (n / d));
+}
+
+/**
+ * PostgreSQL's eqjoinsel_inner with MCVs on both sides.
+ * @returns the join selectivity over the two tables' rows
+ */
+export function eqjoinsel(a: ColumnView, b: ColumnView, ndvA: number, ndvB: number): number {
+  const matchedB = new Set<number>();
+  let matchProd = 0;
+  let match1 = 0;
+  let match2 = 0;
+  let nMatches = 0;
+  a.mcvs.forEach((m1) => {
+    b.mcvs.forEach((m2, j) => {
+      if (matchedB.has(j) || m1.value !== m2.value) return;
+      matchedB.add(j);
+      matchProd += m1.freq * m2.freq;
+      match1 += m1.freq;
+      match2 += m2.freq;
+      nMatches++;
+    });
+  });
+  const unmatch1 = Math.max(0, a.mcvTotal - match1);
+  const unmatch2 = Math.max(0, b.mcvTotal - match2);
+  const other1 = Math.max(0, 1 - a.nullFrac - a.mcvTotal);
+  const other2 = Math.max(0, 1 - b.nullFrac - b.mcvTotal);
+  const n1 = a.mcvs.length;
+  const n2 = b.mcvs.length;
+  let sel1 = matchProd;
+  if (ndvB > n2) sel1 += (unmatch1 * other2) / (ndvB - n2);
+  if (ndvB > nMatches) sel1 += (other1 * (other2 + unmatch2)) / (ndvB - nMatches);
+  let sel2 = matchProd;
+  if (ndvA > n1) sel2 += (unmatch2 * other1) / (ndvA - n1);
+  if (ndvA > nMatches) sel2 += (other2 * (other1 + unmatch1)) / (ndvA - nMatches);
+  return Math.max(0, Math.min(1, sel1, sel2));
+}
+
+/** Distinct combinations of `columns` among `rows` and how many occur once. */
+export function sampleCombinations(
+  rows: readonly Record<string, unknown>[],
+  columns: readonly string[],
+): { d: number; f1: number } {
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    const key = JSON.stringify(columns.map((c) => row[c] ?? null));
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  let f1 = 0;
+  for (const c of counts.values()) if (c === 1) f1++;
+  return { d: counts.size, f1 };
+}
