@@ -19,6 +19,8 @@ export default defineConfig({
           PROBE: { className: "TestProbeDO", useSQLite: true },
           TABLES_PROBE: { className: "TestTablesDO", useSQLite: true },
           THROWING_LIMITER: { className: "TestThrowingLimiterDO", useSQLite: true },
+          LIMITER: { className: "TestLimiterDO", useSQLite: true },
+          BAD_PLANS: { className: "TestBadPlansDO", useSQLite: true },
           SCHED: { className: "TestSchedulerDO", useSQLite: true },
         },
       },

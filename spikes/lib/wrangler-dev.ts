@@ -30,7 +30,19 @@ export const SPIKE_PLANS = JSON.stringify([
 /** A running wrangler dev. */
 export interface DevServer {
   url: string;
+  /** Everything wrangler printed so far (stdout and stderr): uncaught errors land here. */
+  output(): string;
   stop(): Promise<void>;
+}
+
+/** Options of {@link startDev}. */
+export interface DevOptions {
+  /** Extra `--var` values (e.g. `{ PLANS: "..." }`). */
+  vars?: Record<string, string>;
+  /** A wrangler config, relative to the repo root (default: the platform's `wrangler.toml`). */
+  config?: string;
+  /** wrangler's log level (default `error`). */
+  logLevel?: "error" | "warn" | "info" | "log";
 }
 
 function freePort(): Promise<number> {
@@ -58,25 +70,29 @@ function stopGroup(child: ChildProcess): Promise<void> {
 
 /**
  * Starts wrangler dev and waits until `/health` answers.
- * @param vars extra `--var` values (e.g. `{ PLANS: "..." }`)
+ * @param options extra vars, another wrangler config, the log level
  */
-export async function startDev(vars: Record<string, string> = {}): Promise<DevServer> {
+export async function startDev(options: DevOptions = {}): Promise<DevServer> {
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), "spike-wrangler-"));
-  const args = ["dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(port)];
-  args.push("--inspector-port", String(await freePort()), "--persist-to", state, "--log-level", "error");
-  for (const [key, value] of Object.entries({ AUTH_SECRET: SPIKE_SECRET, PLANS: SPIKE_PLANS, ...vars }))
+  const config = options.config ?? "wrangler.toml";
+  const args = ["dev", "--config", config, "--ip", "127.0.0.1", "--port", String(port)];
+  args.push("--inspector-port", String(await freePort()), "--persist-to", state);
+  args.push("--log-level", options.logLevel ?? "error");
+  for (const [key, value] of Object.entries({ AUTH_SECRET: SPIKE_SECRET, PLANS: SPIKE_PLANS, ...options.vars }))
     args.push("--var", `${key}:${value}`);
   const child = spawn(join(root, "node_modules/.bin/wrangler"), args, {
     cwd: root,
     detached: true,
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...OFFLINE_ENV },
   });
   let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
+  const collect = (chunk: Buffer) => {
     stderr += chunk.toString();
-  });
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -94,6 +110,7 @@ export async function startDev(vars: Record<string, string> = {}): Promise<DevSe
   }
   return {
     url,
+    output: () => stderr,
     stop: async () => {
       await stopGroup(child);
       rmSync(state, { recursive: true, force: true });

@@ -128,26 +128,28 @@ export function bearerToken(request: Request): string {
 }
 
 /**
- * Checks that the claims reach `tenant` with `scope`.
+ * Checks that the claims reach `tenant` (and carry `scope`, when one is given: the Worker checks
+ * the tenant only, the DO the route's scope).
  * @throws {FORBIDDEN} 403 for another tenant's token or a missing scope
  */
-export function authorize(claims: TokenClaims, tenant: string, scope: string): void {
+export function authorize(claims: TokenClaims, tenant: string, scope?: string): void {
   const tenantOk = claims.tenant === tenant || (claims.tenant === "*" && claims.role !== "tenant");
   if (!tenantOk) throw new PlatformError("FORBIDDEN", `token is not valid for tenant ${tenant}`, { status: 403 });
-  if (!claims.scopes.includes(scope)) {
+  if (scope !== undefined && !claims.scopes.includes(scope)) {
     throw new PlatformError("FORBIDDEN", `token lacks the scope ${scope}`, { status: 403 });
   }
 }
 
 /**
- * Verifies the request's token and authorizes it for `tenant` and `scope`.
+ * Verifies the request's token (signature, expiry) and authorizes it for `tenant` and, when
+ * given, `scope`.
  * @throws {CONFIG_INVALID} 503 when the environment has no secret (never falls back to a dev secret)
  */
 export async function authenticate(
   request: Request,
   secret: string | undefined,
   tenant: string,
-  scope: string,
+  scope?: string,
 ): Promise<TokenClaims> {
   if (!secret) {
     throw new PlatformError("CONFIG_INVALID", "AUTH_SECRET is not configured", { status: 503 });

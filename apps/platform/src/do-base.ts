@@ -1,149 +1,107 @@
 /**
  * `DOBase`: the Durable Object runtime every platform DO is built on.
  *
- * It composes capabilities (plain objects from package factories) instead of inheriting
- * features: a subclass calls `use()` in its constructor, in a fixed order. On the first event
- * (request, alarm or RPC) DOBase runs every capability's migrations, then their `onStart`, inside
- * `blockConcurrencyWhile`; after that `use()` throws. It serves capability routes below
- * `/v1/tenants/:tenant`, checks the token again (the Worker checked it first), records the
- * tenant it belongs to on first contact and refuses any other tenant afterwards.
+ * It composes capabilities (built from package definitions with ports scoped to each) instead
+ * of inheriting features: a subclass calls `use()` in its constructor, one line a capability,
+ * in a fixed order (`Composition` in @durable/core holds the rules). On the first event
+ * (request, alarm or RPC) DOBase runs every migration, then each `onStart`, inside
+ * `blockConcurrencyWhile`. It knows its tenant on every event, serves capability routes below
+ * `/v1/tenants/:tenant` (checking the route's scope and the capabilities' gates before any body
+ * is read), and serves each capability's `api` as its own RPC target through one accessor,
+ * `capability(name, tenant)`, which checks the tenant for every capability alike.
  * @module
  */
 
-import { DurableObject } from "cloudflare:workers";
+import { DurableObject, type RpcTarget } from "cloudflare:workers";
 import {
-  type AlarmPort,
+  type AlarmOwner,
+  type AlarmOwnerDefinition,
+  type BlobStore,
   type Capability,
-  type Clock,
+  type CapabilityDefinition,
+  Composition,
   errorResponse,
   json,
   PlatformError,
-  type RowChange,
-  runMigrations,
-  type Sql,
+  r2BlobStore,
   systemClock,
-  type TransactionSync,
-  type Wake,
-  type WakeEvent,
 } from "@durable/core";
 import { authenticate } from "./auth.ts";
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "./body.ts";
-import { identityMigrations, TenantIdentity } from "./identity.ts";
+import { identityMigrations, TenantIdentity, tenantOfName } from "./identity.ts";
 import { RouteTable } from "./router.ts";
-import { parseTenantPath } from "./tenancy.ts";
+import { capabilityTarget } from "./rpc-target.ts";
+import { isTenantId, parseTenantPath } from "./tenancy.ts";
 
 /** What DOBase reads from the environment. */
 export interface BaseEnv {
   AUTH_SECRET?: string;
+  /** The R2 bucket behind every capability's `blobs` port. */
+  BLOBS?: R2Bucket;
 }
 
-/** The ports DOBase hands to capability factories. */
-export interface DOPorts {
-  sql: Sql;
-  transactionSync: TransactionSync;
-  clock: Clock;
-  /** The raw alarm: only the alarm owner (the scheduler) may use it. */
-  alarm: AlarmPort;
-  /** Wake-ups through the alarm owner: `set(owner, key, atMs)` calls the owner capability's `onWake`. */
-  wake: Wake;
+/** A `blobs` port for a DO without a `BLOBS` binding: every call says so. */
+function missingBlobs(): BlobStore {
+  const fail = async (): Promise<never> => {
+    throw new PlatformError("CONFIG_INVALID", "this DO has no BLOBS binding", { status: 503 });
+  };
+  return { get: fail, put: fail, head: fail, list: fail, delete: fail };
 }
 
-/**
- * The capability that owns the DO's one alarm (the scheduler). DOBase's `alarm()` calls only its
- * `onAlarm`, and at start DOBase registers every other capability's `onWake` with it under the
- * capability's name, so `ports.wake.set(name, key, at)` reaches that capability later.
- */
-export interface AlarmOwner extends Capability {
-  onAlarm(): void | Promise<void>;
-  readonly wake: Wake;
-  registerWake(owner: string, fn: (event: WakeEvent) => void | Promise<void>): void;
-}
-
-/** The base class of every platform DO: lifecycle, routing, tenancy and errors. */
+/** The base class of every platform DO: lifecycle, routing, tenancy, RPC targets and errors. */
 export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<E> {
-  /** The ports to pass to capability factories in the subclass constructor. */
-  protected readonly ports: DOPorts;
-  readonly #capabilities: Capability[] = [];
-  #alarmOwner: AlarmOwner | undefined;
-  #routes = new RouteTable();
+  readonly #composition: Composition;
   readonly #identity: TenantIdentity;
+  #routes = new RouteTable();
+  readonly #targets = new Map<string, RpcTarget>();
   #starting: Promise<void> | undefined;
   #started = false;
-  /** Set by the first event: from then on the set of capabilities is fixed, even if start fails. */
-  #locked = false;
 
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
     const storage = ctx.storage;
-    this.ports = {
-      sql: storage.sql,
-      transactionSync: (fn) => storage.transactionSync(fn),
-      clock: systemClock,
-      alarm: {
-        get: () => storage.getAlarm(),
-        set: (atMs) => storage.setAlarm(atMs),
-        delete: () => storage.deleteAlarm(),
+    this.#identity = new TenantIdentity(storage.sql);
+    this.#composition = new Composition(
+      {
+        sql: storage.sql,
+        transactionSync: (fn) => storage.transactionSync(fn),
+        clock: systemClock,
+        blobs: env.BLOBS ? r2BlobStore(env.BLOBS) : missingBlobs(),
+        background: { waitUntil: (promise) => ctx.waitUntil(promise) },
+        alarm: {
+          get: () => storage.getAlarm(),
+          set: (atMs) => storage.setAlarm(atMs),
+          delete: () => storage.deleteAlarm(),
+        },
+        tenant: () => this.#identity.cached(),
       },
-      wake: {
-        set: (owner, key, atMs, payload) => this.#requireAlarmOwner().wake.set(owner, key, atMs, payload),
-        cancel: (owner, key) => this.#requireAlarmOwner().wake.cancel(owner, key),
-      },
-    };
-    this.#identity = new TenantIdentity(this.ports.sql);
+      [identityMigrations],
+    );
   }
 
   /**
-   * Adds a capability. Call it in the constructor only; order is the order hooks run in.
-   * @throws when called after start or with a name already used
+   * Adds a capability, built from its definition with ports scoped to it. Call it in the
+   * constructor only; the order is the order hooks run in. The alarm owner comes first.
+   * @returns the capability
+   * @throws when called after start, with a name already used, before a capability it requires,
+   *   or with a second alarm owner
    */
-  protected use(capability: Capability): this {
-    if (this.#locked) throw new Error(`use(${capability.name}) after start: capabilities are fixed at construction`);
-    if (this.#capabilities.some((c) => c.name === capability.name)) {
-      throw new Error(`capability ${capability.name} is registered twice`);
-    }
-    this.#capabilities.push(capability);
-    return this;
+  protected use<C extends Capability>(def: CapabilityDefinition<C> | AlarmOwnerDefinition<C & AlarmOwner>): C {
+    return this.#composition.use(def);
   }
-
-  /**
-   * Adds the alarm owner (the scheduler). Call it first in the constructor, before `use()`.
-   * @throws when an alarm owner is already set or other capabilities came first
-   */
-  protected useAlarmOwner(owner: AlarmOwner): this {
-    if (this.#alarmOwner) throw new Error(`alarm owner ${this.#alarmOwner.name} is already set`);
-    if (this.#capabilities.length > 0) throw new Error("the alarm owner must be the first capability");
-    this.use(owner);
-    this.#alarmOwner = owner;
-    return this;
-  }
-
-  #requireAlarmOwner(): AlarmOwner {
-    if (!this.#alarmOwner)
-      throw new Error("this DO has no alarm owner: call useAlarmOwner(schedulerCapability(...)) first");
-    return this.#alarmOwner;
-  }
-
-  /**
-   * The write-path seam: hands one row change to the `onRowsWritten` hook of every capability,
-   * in registration order. The tables capability takes it as an observer and calls it inside
-   * each write's `transactionSync`, so a hook that throws rolls the write back.
-   */
-  protected readonly rowsWritten = (table: string, change: RowChange): void => {
-    for (const capability of this.#capabilities) capability.onRowsWritten?.(table, change);
-  };
 
   /** The capabilities in registration order. */
   protected get capabilities(): readonly Capability[] {
-    return this.#capabilities;
+    return this.#composition.capabilities;
   }
 
   /**
-   * Starts the DO once: migrations, then `onStart` of each capability in order. RPC methods of
-   * subclasses await it first. A failed start is retried by the next event.
+   * Starts the DO once: migrations, the tenant from the DO's name, then `onStart` of each
+   * capability in order. A failed start is retried by the next event.
    */
   protected ready(): Promise<void> {
     if (this.#started) return Promise.resolve();
-    this.#locked = true;
+    this.#composition.lock();
     this.#starting ??= this.ctx
       .blockConcurrencyWhile(() => this.#start())
       .then(
@@ -159,45 +117,101 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
   }
 
   async #start(): Promise<void> {
-    const { sql, transactionSync, clock } = this.ports;
-    runMigrations(sql, transactionSync, identityMigrations, clock.now());
-    for (const capability of this.#capabilities) {
-      if (capability.migrations) runMigrations(sql, transactionSync, capability.migrations, clock.now());
-    }
     const routes = new RouteTable();
-    for (const capability of this.#capabilities) routes.add(capability.name, capability.routes ?? []);
+    for (const c of this.#composition.capabilities) routes.add(c.name, c.routes ?? []);
     this.#routes = routes;
-    const owner = this.#alarmOwner;
-    if (owner) {
-      for (const capability of this.#capabilities) {
-        const onWake = capability.onWake?.bind(capability);
-        if (capability !== owner && onWake) owner.registerWake(capability.name, onWake);
-      }
+    const composition = this.#composition;
+    await composition.start();
+    // The tenant is known before any capability's first event: from storage, else the name.
+    const named = tenantOfName(this.ctx.id.name);
+    if (this.#identity.tenant() === null && named !== null) this.#identity.claim(named, systemClock.now());
+    for (const c of composition.capabilities) {
+      if (c.api)
+        this.#targets.set(
+          c.name,
+          capabilityTarget(c.name, c.api, () => this.ready()),
+        );
     }
-    for (const capability of this.#capabilities) await capability.onStart?.();
   }
 
-  /** The tenant this DO belongs to (recorded on first contact; null before it). */
+  /** The tenant this DO belongs to (null before the first event that names it). */
   protected get tenantId(): string | null {
-    return this.#identity.tenant();
+    return this.#identity.cached();
   }
 
-  /** Serves `/v1/tenants/:tenant/<capability routes>`; every error becomes the JSON error body. */
+  #claim(tenant: string): void {
+    if (!isTenantId(tenant)) {
+      throw new PlatformError("INVALID_TENANT", "tenant id must be a lower-case DNS label of 1–63 characters", {
+        status: 400,
+      });
+    }
+    this.#identity.claim(tenant, systemClock.now());
+  }
+
+  /**
+   * The one RPC accessor: the RPC target of capability `name`, for `tenant`. Another Worker
+   * calls `env.TENANT.getByName(tenant).capability("tables", tenant).createTable(spec)` (promise
+   * pipelining: one round trip), typed with `Remote<TablesApi>` (the stub's own typing cannot
+   * carry a method's type parameter; see `tenantApi`). Every method awaits start first; errors
+   * carry `[CODE]`.
+   * @throws {TENANT_MISMATCH} 403 when this DO belongs to another tenant
+   * @throws {CAPABILITY_NOT_FOUND} 404 when no capability of that name serves an API
+   */
+  async capability(name: string, tenant: string): Promise<RpcTarget> {
+    try {
+      await this.ready();
+      this.#claim(tenant);
+      const target = this.#targets.get(name);
+      if (!target) {
+        throw new PlatformError("CAPABILITY_NOT_FOUND", `this object serves no RPC target named ${name}`, {
+          status: 404,
+        });
+      }
+      return target;
+    } catch (err) {
+      if (err instanceof PlatformError) throw err;
+      console.error(
+        JSON.stringify({ level: "error", rpc: name, error: err instanceof Error ? err.stack : String(err) }),
+      );
+      throw new PlatformError("INTERNAL", `capability(${name}) failed`, { status: 500 });
+    }
+  }
+
+  /**
+   * Serves `/v1/tenants/:tenant/<capability routes>`; every error becomes the JSON error body.
+   * An answer given before the body was read (404, 405, 401, 403, 413, 429) drains the body
+   * first: the Worker is still streaming it into this DO, and a response that leaves it unread
+   * breaks that stream and, with it, the client's keep-alive connection.
+   */
   override async fetch(request: Request): Promise<Response> {
+    const response = await this.#serve(request);
+    if (request.body && !request.bodyUsed) await drain(request.body);
+    return response;
+  }
+
+  async #serve(request: Request): Promise<Response> {
     const requestId = request.headers.get("x-request-id") ?? crypto.randomUUID();
+    let gateHeaders: Record<string, string> = {};
     try {
       await this.ready();
       const url = new URL(request.url);
       const path = parseTenantPath(url.pathname);
       if (!path) throw new PlatformError("NOT_FOUND", `no route for ${url.pathname}`, { status: 404 });
-      const { route, params } = this.#routes.match(request.method, path.rest);
+      const { route, params, owner } = this.#routes.match(request.method, path.rest);
       await authenticate(
         request,
         this.env.AUTH_SECRET,
         path.tenant,
         route.scope ?? (route.method === "GET" ? "read" : "write"),
       );
-      this.#identity.claim(path.tenant, this.ports.clock.now());
+      this.#claim(path.tenant);
+      // The gates (the tenant's quota) decide before any body is read.
+      for (const c of this.#composition.capabilities) {
+        if (!c.gate) continue;
+        const decision = await c.gate.admit({ request, tenant: path.tenant, route, owner });
+        if (!decision.pass) return decision.response;
+        gateHeaders = { ...gateHeaders, ...decision.headers };
+      }
       const body =
         route.method === "GET" ? undefined : await readJsonBody(request, route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
       const result = await route.handle({
@@ -208,27 +222,44 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
         requestId,
         request,
       });
-      return result instanceof Response ? result : json(result ?? null);
+      return withHeaders(result instanceof Response ? result : json(result ?? null), gateHeaders);
     } catch (err) {
       if (!(err instanceof PlatformError)) {
         console.error(
           JSON.stringify({ level: "error", requestId, error: err instanceof Error ? err.stack : String(err) }),
         );
       }
-      return errorResponse(err, requestId);
+      return withHeaders(errorResponse(err, requestId), gateHeaders);
     }
   }
 
-  /**
-   * The one alarm seam: with an alarm owner (the scheduler) only its `onAlarm` runs (one pass over
-   * its queue); a DO without one runs each capability's `onAlarm` in order.
-   */
+  /** The one alarm seam: only the alarm owner's `onAlarm` runs (it delivers every wake-up). */
   override async alarm(): Promise<void> {
     await this.ready();
-    if (this.#alarmOwner) {
-      await this.#alarmOwner.onAlarm();
-      return;
-    }
-    for (const capability of this.#capabilities) await capability.onAlarm?.();
+    await this.#composition.alarmOwner?.onAlarm();
   }
+}
+
+/** Reads a body to its end and drops it (an early answer's unread upload). */
+async function drain(body: ReadableStream<Uint8Array>): Promise<void> {
+  try {
+    const reader = body.getReader();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      // discard
+    }
+  } catch {
+    // A stream that was cancelled or broke needs no draining.
+  }
+}
+
+/**
+ * `response` with the gates' `headers` added where the route did not set its own (a route
+ * about rate limits reports its own key's limits).
+ */
+function withHeaders(response: Response, headers: Record<string, string>): Response {
+  const entries = Object.entries(headers).filter(([name]) => !response.headers.has(name));
+  if (entries.length === 0) return response;
+  const out = new Response(response.body, response);
+  for (const [name, value] of entries) out.headers.set(name, value);
+  return out;
 }

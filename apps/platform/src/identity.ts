@@ -1,9 +1,12 @@
 /**
- * The tenant a DO belongs to, stored on first contact. Alarms wake a DO without its name, so
- * the tenant id is read from storage, never from `ctx.id.name`.
+ * The tenant a DO belongs to, on every event. It is derived from the DO's name where the
+ * runtime gives it (`<tenant>` or `<tenant>:<label>`), otherwise from the first event that
+ * carries it (a request path, an RPC call), and stored: alarms can wake a DO without its name,
+ * so the stored row is the truth afterwards.
  * @module
  */
 import { type MigrationSet, PlatformError, type Sql } from "@durable/core";
+import { isTenantId } from "./tenancy.ts";
 
 /** DOBase's own table. */
 export const identityMigrations: MigrationSet = {
@@ -18,6 +21,17 @@ export const identityMigrations: MigrationSet = {
   ],
 };
 
+/**
+ * The tenant of a DO name: `acme` → acme, `acme:shard-3` → acme; null for a name that names no
+ * tenant (or none at all).
+ */
+export function tenantOfName(name: string | undefined): string | null {
+  if (!name) return null;
+  const colon = name.indexOf(":");
+  const tenant = colon === -1 ? name : name.slice(0, colon);
+  return isTenantId(tenant) ? tenant : null;
+}
+
 /** Reads and records the DO's tenant id (cached in memory as a copy of the row). */
 export class TenantIdentity {
   readonly #sql: Sql;
@@ -27,7 +41,7 @@ export class TenantIdentity {
     this.#sql = sql;
   }
 
-  /** The recorded tenant, or null before first contact. */
+  /** The recorded tenant, or null before first contact. Call only after the migrations ran. */
   tenant(): string | null {
     if (this.#cached === undefined) {
       const row = this.#sql
@@ -36,6 +50,11 @@ export class TenantIdentity {
       this.#cached = row?.value ?? null;
     }
     return this.#cached;
+  }
+
+  /** The cached tenant without reading storage (null before start). */
+  cached(): string | null {
+    return this.#cached ?? null;
   }
 
   /**

@@ -1,12 +1,11 @@
 /**
- * @durable/platform: the deployable Worker and its Durable Object classes.
+ * @durable/platform: the deployable Worker and its Durable Object class.
  * @module
  */
 import { handleRequest } from "./worker.ts";
 
-export { type AlarmOwner, DOBase, type DOPorts } from "./do-base.ts";
-export { RateLimiterDO } from "./rate-limiter-do.ts";
-export { TenantDO } from "./tenant-do.ts";
+export { type BaseEnv, DOBase } from "./do-base.ts";
+export { type TenantApis, TenantDO, type TenantStub, tenantApi } from "./tenant-do.ts";
 
 export default {
   fetch: (request, env) => handleRequest(request, env),

@@ -9,11 +9,14 @@ import { PlatformError } from "@durable/core";
 export interface RouteMatch {
   route: Route;
   params: Record<string, string>;
+  /** The capability that declared the route. */
+  owner: string;
 }
 
 interface CompiledRoute {
   route: Route;
   segments: string[];
+  owner: string;
 }
 
 function split(path: string): string[] {
@@ -37,7 +40,7 @@ export class RouteTable {
           r.route.method === route.method && r.segments.map((s) => (s.startsWith(":") ? ":" : s)).join("/") === shape,
       );
       if (clash) throw new Error(`route ${route.method} ${route.path} of ${owner} clashes with ${clash.route.path}`);
-      this.#routes.push({ route, segments });
+      this.#routes.push({ route, segments, owner });
     }
   }
 
@@ -48,8 +51,8 @@ export class RouteTable {
    */
   match(method: string, path: string): RouteMatch {
     const parts = split(path);
-    const candidates: { route: Route; params: Record<string, string>; literals: number }[] = [];
-    for (const { route, segments } of this.#routes) {
+    const candidates: { route: Route; params: Record<string, string>; literals: number; owner: string }[] = [];
+    for (const { route, segments, owner } of this.#routes) {
       if (segments.length !== parts.length) continue;
       const params: Record<string, string> = {};
       let literals = 0;
@@ -66,7 +69,7 @@ export class RouteTable {
         literals++;
         return seg === part;
       });
-      if (ok) candidates.push({ route, params, literals });
+      if (ok) candidates.push({ route, params, literals, owner });
     }
     if (candidates.length === 0) throw new PlatformError("NOT_FOUND", `no route for ${path}`, { status: 404 });
     const forMethod = candidates.filter((c) => c.route.method === method).sort((a, b) => b.literals - a.literals);
@@ -78,6 +81,6 @@ export class RouteTable {
         headers: { allow },
       });
     }
-    return { route: best.route, params: best.params };
+    return { route: best.route, params: best.params, owner: best.owner };
   }
 }

@@ -1,115 +1,63 @@
 /**
  * `TenantDO`: one SQLite-backed Durable Object per tenant, named by the tenant id.
- * Each capability is one `use()` line; the order is the order their hooks run in.
+ * Each capability is one `use()` line; the order is the order their hooks run in. It holds no
+ * hand-written RPC methods: another Worker reaches a capability's API through DOBase's one
+ * accessor, `stub.capability(name, tenant)`, typed by {@link TenantApis} ({@link tenantApi}).
  * @module
  */
 
-import type { Predicate } from "@durable/core";
-import { createRateLimiter, rateLimitCapability } from "@durable/rate-limit";
-import {
-  createTablesCapability,
-  jsonSafe,
-  type ScanOptions,
-  type TableInfo,
-  type TablesCapability,
-  type WriteMode,
-  type WriteResult,
-} from "@durable/tables";
-import { metaCapability } from "./capabilities/meta.ts";
+import type { Remote } from "@durable/core";
+import { type Plan, PlansSchema, type RateLimitApi, rateLimitCapability } from "@durable/rate-limit";
+import type { SchedulerApi } from "@durable/scheduler";
+import { type TablesApi, tablesCapability } from "@durable/tables";
+import { type MetaApi, metaCapability } from "./capabilities/meta.ts";
+import { quotaCapability } from "./capabilities/quota.ts";
 import { platformScheduler } from "./capabilities/scheduler.ts";
 import { DOBase } from "./do-base.ts";
-import { TENANT_DEFAULT_PLAN } from "./rate-limiter-do.ts";
 
-/** A row as RPC returns it: JSON values, blobs as base64 (as over HTTP). */
-export type RpcRow = Record<string, string | number | boolean | null | object>;
+/** The plan every tenant DO's own limiter starts with: a token bucket of 60 refilling 1/s. */
+export const TENANT_DEFAULT_PLAN: Plan = PlansSchema.parse([
+  { name: "default", limits: [{ name: "default", algorithm: "tokenBucket", capacity: 60, refillPerSecond: 1 }] },
+])[0] as Plan;
+
+/** The RPC targets of a tenant's DO, by capability name. */
+export interface TenantApis {
+  tables: TablesApi;
+  meta: MetaApi;
+  scheduler: SchedulerApi;
+  "rate-limit": RateLimitApi;
+}
 
 /** The tenant's DO: every capability of the platform, composed. */
 export class TenantDO extends DOBase<Env> {
-  /** The tenant's tables; the one write path fans out to every capability's `onRowsWritten`. */
-  readonly #tables: TablesCapability;
-
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    // The scheduler first: it owns the alarm and the wake-ups of every other capability.
-    this.useAlarmOwner(platformScheduler(this.ports));
-    this.#tables = createTablesCapability(this.ports, { observers: [this.rowsWritten] });
-    this.use(metaCapability(this.ports)).use(this.#tables);
+    // The scheduler first: it owns the alarm and delivers every other capability's wake-ups.
+    this.use(platformScheduler());
+    // The platform's quota of this tenant: decided here, before any route reads a body.
+    this.use(quotaCapability(env.PLANS));
+    this.use(tablesCapability());
+    this.use(metaCapability());
     // The tenant's own limiter (for its users' keys); its hourly sweep is a scheduler wake-up.
-    const { sql, transactionSync, clock, wake } = this.ports;
-    this.use(
-      rateLimitCapability(
-        createRateLimiter(
-          { sql, transactionSync, clock, wake },
-          { plans: [TENANT_DEFAULT_PLAN], defaultPlan: "default" },
-        ),
-      ),
-    );
+    this.use(rateLimitCapability({ plans: [TENANT_DEFAULT_PLAN], defaultPlan: "default" }));
   }
+}
 
-  // RPC surface of the tables capability, for other Workers (errors carry `[CODE]` in the message).
+/** A TenantDO stub as a caller types it: the accessor with each capability's API. */
+export interface TenantStub {
+  capability<K extends keyof TenantApis>(name: K, tenant: string): Remote<TenantApis[K]>;
+}
 
-  /** Creates a table (see `POST /tables`). */
-  async createTable(spec: unknown): Promise<TableInfo> {
-    await this.ready();
-    return this.#tables.tables.createTable(spec);
-  }
-
-  /** Every table of the tenant. */
-  async listTables(): Promise<TableInfo[]> {
-    await this.ready();
-    return this.#tables.tables.listTables();
-  }
-
-  /** One table. */
-  async describeTable(name: string): Promise<TableInfo> {
-    await this.ready();
-    return this.#tables.tables.describeTable(name);
-  }
-
-  /** Drops a table (`force` drops it even while a capability uses it). */
-  async dropTable(name: string, force = false): Promise<void> {
-    await this.ready();
-    this.#tables.tables.dropTable(name, force);
-  }
-
-  /** Inserts or upserts 1–10,000 rows, all or nothing. */
-  async writeRows(table: string, rows: unknown[], mode: WriteMode = "insert"): Promise<WriteResult> {
-    await this.ready();
-    return this.#tables.tables.write(table, rows, mode);
-  }
-
-  /** Deletes rows by key. */
-  async deleteRows(table: string, keys: unknown[]): Promise<{ deleted: number }> {
-    await this.ready();
-    return this.#tables.tables.delete(table, keys);
-  }
-
-  /** Reads one row by key (a value, an array in key order, or an object). */
-  async getRow(table: string, key: string | number | (string | number)[]): Promise<RpcRow> {
-    await this.ready();
-    return jsonSafe(this.#tables.tables.get(table, key)) as RpcRow;
-  }
-
-  /** Changes columns of one row. */
-  async updateRow(
-    table: string,
-    key: string | number | (string | number)[],
-    set: Record<string, unknown>,
-  ): Promise<RpcRow> {
-    await this.ready();
-    return jsonSafe(this.#tables.tables.update(table, key, set)) as RpcRow;
-  }
-
-  /** One keyset page. */
-  async scanRows(table: string, options: ScanOptions = {}): Promise<{ rows: RpcRow[]; cursor: string | null }> {
-    await this.ready();
-    const page = this.#tables.tables.scan(table, options);
-    return { rows: page.rows.map((r) => jsonSafe(r) as RpcRow), cursor: page.cursor };
-  }
-
-  /** Counts rows matching `where`. */
-  async countRows(table: string, where?: Predicate): Promise<number> {
-    await this.ready();
-    return this.#tables.tables.count(table, where);
-  }
+/**
+ * The RPC target of capability `name` in `tenant`'s DO, typed (pipelined: no await needed before
+ * calling a method).
+ * @example
+ * await tenantApi(env.TENANT, "acme", "tables").writeRows("orders", rows);
+ */
+export function tenantApi<K extends keyof TenantApis>(
+  namespace: DurableObjectNamespace<TenantDO>,
+  tenant: string,
+  name: K,
+): Remote<TenantApis[K]> {
+  return (namespace.getByName(tenant) as unknown as TenantStub).capability(name, tenant);
 }

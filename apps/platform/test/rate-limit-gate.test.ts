@@ -1,6 +1,6 @@
 /**
- * Proves the rate-limit gate end to end through the real Worker, RateLimiterDO (real DO SQLite,
- * RPC) and TenantDO: 429 after the plan limit with exact header values and body, headers on
+ * Proves the tenant quota end to end through the real Worker and TenantDO (one hop; the quota
+ * is decided inside the tenant's DO on real DO SQLite): 429 after the plan limit with exact header values and body, headers on
  * every gated response (success or error), the production `free` plan's headers, a spoofed
  * `x-rate-limit-tier` ignored, an operator plan change applying on the next request, the
  * operator route's 401/403/400 cases, and `/health` not gated.
@@ -57,6 +57,20 @@ describe("the gate", () => {
     const t = Number(/t=(\d+)$/.exec(res.headers.get("RateLimit") ?? "")?.[1]);
     // t counts from the gate's clock reading, a few ms before this one: allow both roundings.
     expect(Math.abs(reset - Math.ceil(Date.now() / 1000) - t)).toBeLessThanOrEqual(2);
+  });
+
+  it("lets the operator plan route answer while the tenant is throttled", async () => {
+    const tenant = uniqueTenant("rl");
+    await setPlan(tenant, "tiny");
+    const token = await tokenFor(tenant);
+    for (let i = 0; i < 10; i++) await gated(tenant, token);
+    expect((await gated(tenant, token)).status).toBe(429);
+    const status = await call(`/v1/tenants/${tenant}/rate-limit/plan`, { token });
+    expect(status.status).toBe(200);
+    expect(await jsonOf(status)).toMatchObject({ plan: { name: "tiny" }, status: { remaining: 0 } });
+    const upgrade = await setPlan(tenant, "enterprise");
+    expect(upgrade.status).toBe(200);
+    expect(await jsonOf(upgrade)).toMatchObject({ plan: { name: "enterprise" } });
   });
 
   it("puts a tenant without an override on `free` and reports every limit of its plan", async () => {
@@ -127,7 +141,7 @@ describe("the gate", () => {
     expect(unknown.status).toBe(400);
     expect((await jsonOf(unknown)).error.code).toBe("UNKNOWN_PLAN");
     const bad = await call(path, jsonInit("PUT", { plan: "Gold!" }, await operator()));
-    expect((await jsonOf(bad)).error.code).toBe("INVALID_CONFIG");
+    expect((await jsonOf(bad)).error.code).toBe("CONFIG_INVALID");
     const notJson = await call(path, { method: "PUT", body: "{", token: await operator() });
     expect((await jsonOf(notJson)).error.code).toBe("INVALID_JSON");
     // The tenant is still on the plan the platform token set.
@@ -146,10 +160,10 @@ describe("the gate", () => {
   });
 });
 
-describe("gate configuration", () => {
+describe("quota configuration", () => {
   it("defaults to the issue's plans when PLANS is unset", async () => {
-    const { DEFAULT_PLANS, gatePlans, gateShards } = await import("../src/rate-limit-gate.ts");
-    expect(gatePlans(undefined)).toBe(DEFAULT_PLANS);
+    const { DEFAULT_PLANS, quotaPlans } = await import("../src/capabilities/quota.ts");
+    expect(quotaPlans(undefined)).toBe(DEFAULT_PLANS);
     const minute = (n: number) => ({ name: "minute", algorithm: "tokenBucket", capacity: n, refillPerSecond: n / 60 });
     const day = (n: number) => ({ name: "day", algorithm: "slidingWindow", limit: n, windowMs: 86_400_000 });
     expect(DEFAULT_PLANS).toEqual([
@@ -157,7 +171,16 @@ describe("gate configuration", () => {
       { name: "pro", limits: [minute(300), day(100_000)] },
       { name: "enterprise", limits: [minute(1_000), day(500_000)] },
     ]);
-    expect(gateShards(undefined)).toBe(16);
-    expect(gateShards("1024")).toBe(1024);
+  });
+
+  it("refuses PLANS that are not JSON, invalid, or without free (503 CONFIG_INVALID)", async () => {
+    const { quotaPlans } = await import("../src/capabilities/quota.ts");
+    for (const raw of [
+      "{not json",
+      JSON.stringify([{ name: "pro", limits: [{ name: "m", capacity: 1, refillPerSecond: 1 }] }]),
+      JSON.stringify([{ name: "free", limits: [{ name: "m", capacity: -1, refillPerSecond: 1 }] }]),
+    ]) {
+      expect(() => quotaPlans(raw)).toThrow(/CONFIG_INVALID/);
+    }
   });
 });

@@ -2,7 +2,7 @@
  * Proves the tenant's rate-limit routes over HTTP (tenant token, state in the tenant's own DO):
  * check (success false is a 200, with headers), peek, reset, overrides, plans, and every bad
  * input with its stable code: INVALID_COST, INVALID_KEY, UNKNOWN_LIMIT, INVALID_JSON,
- * INVALID_CONFIG (with the zod path), UNKNOWN_PLAN, PLAN_READ_ONLY, PLAN_IN_USE; a tenant token
+ * CONFIG_INVALID (with the zod path), UNKNOWN_PLAN, PLAN_READ_ONLY, PLAN_IN_USE; a tenant token
  * for another tenant gets 403. Algorithm details are proved in the package's Node tests.
  */
 import { describe, expect, it } from "vitest";
@@ -93,10 +93,10 @@ describe("tenant rate-limit routes", () => {
         limits: [{ name: "m", algorithm: "slidingLog", limit: 10_001, windowMs: 1000 }],
       }),
     );
-    expect(badPlan.code).toBe("INVALID_CONFIG");
+    expect(badPlan.code).toBe("CONFIG_INVALID");
     expect(badPlan.message).toContain("limits[0].limit");
     const nine = Array.from({ length: 9 }, (_, i) => ({ name: `l${i}`, capacity: 1, refillPerSecond: 1 }));
-    expect((await code(await send("PUT", "/plans/p", { limits: nine }))).code).toBe("INVALID_CONFIG");
+    expect((await code(await send("PUT", "/plans/p", { limits: nine }))).code).toBe("CONFIG_INVALID");
     expect((await code(await send("PUT", "/plans/default", { limits: [nine[0]] }))).code).toBe("PLAN_READ_ONLY");
     expect((await code(await send("PUT", "/keys/k/override", { plan: "missing" }))).code).toBe("UNKNOWN_PLAN");
     expect((await send("GET", "/plans/whatever")).status).toBe(405);

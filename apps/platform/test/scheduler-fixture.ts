@@ -3,13 +3,18 @@
  * production DO must not carry: a chunked task that writes one row per step, and a capability
  * that records its wake-ups.
  */
-import type { Capability } from "@durable/core";
+import type { Capability, CapabilityDefinition, CapabilityPorts } from "@durable/core";
 import type { DagInput, PassReport, ScheduleInput, Scheduler } from "@durable/scheduler";
 import { z } from "zod";
 import { platformScheduler } from "../src/capabilities/scheduler.ts";
-import { DOBase, type DOPorts } from "../src/index.ts";
+import { DOBase } from "../src/index.ts";
 
-function wakeProbe({ sql, wake, clock }: DOPorts): Capability {
+/** The wake probe: records its wake-ups; `setWake` uses its own (scoped) wake port. */
+interface WakeProbe extends Capability {
+  setWake(key: string, atMs: number, payload?: unknown): void;
+}
+
+function wakeProbe({ sql, wake, clock }: CapabilityPorts): WakeProbe {
   return {
     name: "wakeprobe",
     migrations: {
@@ -39,23 +44,27 @@ function wakeProbe({ sql, wake, clock }: DOPorts): Capability {
         path: "/wakeprobe/:key",
         handle: ({ params, body }) => {
           const { atMs, payload } = body as { atMs: number; payload?: unknown };
-          wake.set("wakeprobe", params.key ?? "", atMs, payload);
+          wake.set(params.key ?? "", atMs, payload);
           return { ok: true };
         },
       },
     ],
+    setWake: (key, atMs, payload) => wake.set(key, atMs, payload),
   };
 }
+
+const wakeProbeCapability: CapabilityDefinition<WakeProbe> = { name: "wakeprobe", create: (ports) => wakeProbe(ports) };
 
 /** The scheduler composed first, a wake-recording capability second, and RPC for the tests. */
 export class TestSchedulerDO extends DOBase<Env> {
   readonly #scheduler: Scheduler;
+  readonly #probe: WakeProbe;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const cap = platformScheduler(this.ports);
+    const cap = this.use(platformScheduler());
     this.#scheduler = cap.scheduler;
-    const { sql } = this.ports;
+    const sql = ctx.storage.sql;
     cap.scheduler.task(
       "test.count",
       z.object({ total: z.number().int().min(1) }),
@@ -81,7 +90,7 @@ export class TestSchedulerDO extends DOBase<Env> {
     cap.scheduler.handler("test.fail", z.unknown(), () => {
       throw new Error("always fails");
     });
-    this.useAlarmOwner(cap).use(wakeProbe(this.ports));
+    this.#probe = this.use(wakeProbeCapability);
   }
 
   async schedule(input: ScheduleInput): Promise<{ id: string; nextRunAt: number | null; created: boolean }> {
@@ -99,7 +108,7 @@ export class TestSchedulerDO extends DOBase<Env> {
 
   async wakeAt(key: string, atMs: number): Promise<void> {
     await this.ready();
-    this.ports.wake.set("wakeprobe", key, atMs, { key });
+    this.#probe.setWake(key, atMs, { key });
     await this.#scheduler.settle();
   }
 
@@ -115,7 +124,7 @@ export class TestSchedulerDO extends DOBase<Env> {
 
   async scheduleCount(): Promise<number> {
     await this.ready();
-    return this.ports.sql
+    return this.ctx.storage.sql
       .exec<{ n: number }>("SELECT count(*) AS n FROM sched_schedules WHERE status = 'completed'")
       .one().n;
   }
@@ -130,7 +139,7 @@ export class TestSchedulerDO extends DOBase<Env> {
     task: { status: string; steps: number; chunks: number } | null;
   }> {
     await this.ready();
-    const { sql } = this.ports;
+    const sql = this.ctx.storage.sql;
     const task = sql
       .exec<{ status: string; steps: number; chunks: number }>("SELECT status, steps, chunks FROM sched_tasks LIMIT 1")
       .toArray()[0];

@@ -1,13 +1,15 @@
 /**
  * The end-to-end test of issue 5, over HTTP only, for the capabilities that exist today:
  * create a table, insert 10,000 rows, read them back by pages (every row exactly once, in key
- * order, values intact). The observer seam end to end: through DOBase's fan-out, a capability's
- * `onRowsWritten` sees each write once; when it throws the request gets 500 INTERNAL with a
- * request id, nothing is stored (neither the rows nor the observer's own writes), and the next
- * write works. A registered table user makes DELETE answer 409 TABLE_IN_USE until `force=true`.
+ * order, values intact). The table-events seam end to end: a capability that requires tables
+ * and subscribes sees each write that changed rows once; when it throws the request gets 500
+ * INTERNAL with a request id, nothing is stored (neither the rows nor the subscriber's own
+ * writes), and the next write works. A subscriber's use makes DELETE answer 409 TABLE_IN_USE
+ * until `force=true`.
  * Later packages extend this file (CDC, pre-agg, router, estimator, checkpoint).
  * Does not prove throughput (spikes/tables).
  */
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, env, jsonInit, jsonOf, tokenFor, uniqueTenant } from "./helpers.ts";
 
@@ -72,12 +74,14 @@ async function probe(name: string, path: string, method = "GET", body?: unknown)
   });
 }
 
-describe("the one write path, observed through DOBase", () => {
-  it("calls onRowsWritten once per write; a throwing observer gives 500 with a request id and rolls back", async () => {
+describe("the one write path, observed through the table-events seam", () => {
+  it("reaches the table subscriber once per write; a throwing observer gives 500 with a request id and rolls back", async () => {
     const name = uniqueTenant("obs");
     expect((await probe(name, "/tables", "POST", FLIGHTS)).status).toBe(201);
     await probe(name, "/tables/flights/rows", "POST", { rows: Array.from({ length: 3 }, (_, i) => row(i)) });
-    await probe(name, "/tables/flights/rows", "POST", { rows: [row(0), row(9)], mode: "upsert" });
+    await probe(name, "/tables/flights/rows", "POST", { rows: [{ ...row(0), delay: 99 }, row(9)], mode: "upsert" });
+    // An upsert that changes nothing reaches no subscriber.
+    await probe(name, "/tables/flights/rows", "POST", { rows: [row(1)], mode: "upsert" });
     await probe(name, "/tables/flights/rows/1", "PATCH", { set: { delay: 1 } });
     await probe(name, "/tables/flights/rows", "DELETE", { keys: [2, 404] });
     const calls = await jsonOf(await probe(name, "/tprobe/calls"));
@@ -87,6 +91,14 @@ describe("the one write path, observed through DOBase", () => {
       { tbl: "flights", inserted: 0, updated: 1, deleted: 0 },
       { tbl: "flights", inserted: 0, updated: 0, deleted: 1 },
     ]);
+
+    // Each committed write reached memory through its after-commit step, and set its wake-up.
+    const before = await jsonOf(await probe(name, "/tprobe/memory"));
+    expect(before).toEqual({ committed: 4, wakes: [{ key: "rows:flights" }] });
+    // Cancel the wake-up: a failed write must not set it again.
+    await runInDurableObject(probes.getByName(name), (_i, state) => {
+      state.storage.sql.exec("DELETE FROM sched_queue WHERE kind = 'wake'");
+    });
 
     await probe(name, "/tprobe/fail", "PUT", { on: true });
     const rows = Array.from({ length: 10_000 }, (_, i) => row(i + 100));
@@ -101,12 +113,18 @@ describe("the one write path, observed through DOBase", () => {
     expect(count).toEqual({ count: 3 });
     expect((await jsonOf(await probe(name, "/tables/flights/rows/1"))).delay).toBe(1);
     expect(((await jsonOf(await probe(name, "/tprobe/calls"))).calls as unknown[]).length).toBe(4);
+    // Rolled back: no wake-up left behind, nothing reached memory.
+    expect(await jsonOf(await probe(name, "/tprobe/memory"))).toEqual({ committed: 4, wakes: [] });
 
     await probe(name, "/tprobe/fail", "PUT", { on: false });
     const ok = await probe(name, "/tables/flights/rows", "POST", { rows });
     expect(await jsonOf(ok)).toEqual({ inserted: 10_000, updated: 0 });
     expect(await jsonOf(await probe(name, "/tables/flights/count", "POST", {}))).toEqual({ count: 10_003 });
     expect(((await jsonOf(await probe(name, "/tprobe/calls"))).calls as unknown[]).length).toBe(5);
+    expect(await jsonOf(await probe(name, "/tprobe/memory"))).toEqual({
+      committed: 5,
+      wakes: [{ key: "rows:flights" }],
+    });
   });
 });
 

@@ -1,17 +1,18 @@
 /**
- * `TestTablesDO`: a DOBase composing the real tables capability through DOBase's write-path
- * seam, plus `tprobe`, a test-only capability whose `onRowsWritten` records every change and
- * throws while a flag is set, and which registers as a table user of the tables named in its
- * flags (`use:<table>`). Production DOs never compose it, so no tenant can trigger a throwing
- * observer.
+ * `TestTablesDO`: a DOBase composing the real tables capability, plus `tprobe`, a test-only
+ * capability that requires tables and subscribes to its events: it records every row change
+ * (inside the write's transaction, where it also sets a wake-up), throws while a flag is set,
+ * counts committed changes in memory from an after-commit step, and it depends on the
+ * tables named in its flags (`use:<table>`), so their drop is vetoed. Production DOs never
+ * compose it, so no tenant can trigger a throwing observer.
  */
 
-import type { Capability } from "@durable/core";
-import { createTablesCapability, type TableUser } from "@durable/tables";
-import type { DOPorts } from "../src/index.ts";
+import type { Capability, CapabilityDefinition, CapabilityPorts, Sql } from "@durable/core";
+import { TABLES, type TableSubscriber, type TablesCapability, tablesCapability } from "@durable/tables";
+import { platformScheduler } from "../src/capabilities/scheduler.ts";
 import { DOBase } from "../src/index.ts";
 
-function observerProbe({ sql }: DOPorts): Capability {
+function observerProbe(sql: Sql, memory: { committed: number }): Capability {
   return {
     name: "tprobe",
     migrations: {
@@ -25,19 +26,6 @@ function observerProbe({ sql }: DOPorts): Capability {
                 CREATE TABLE tprobe_flags (name TEXT PRIMARY KEY) STRICT`,
         },
       ],
-    },
-    onRowsWritten(table, change) {
-      // Written inside the write's transaction: rolled back with it when this throws.
-      sql.exec(
-        "INSERT INTO tprobe_calls VALUES (?, ?, ?, ?)",
-        table,
-        change.inserted.length,
-        change.updated.length,
-        change.deleted.length,
-      );
-      if (sql.exec("SELECT 1 FROM tprobe_flags WHERE name = 'fail'").toArray().length > 0) {
-        throw new Error("tprobe observer failed on purpose");
-      }
     },
     routes: [
       {
@@ -60,6 +48,19 @@ function observerProbe({ sql }: DOPorts): Capability {
       },
       {
         method: "GET",
+        path: "/tprobe/memory",
+        handle: () => ({
+          ...memory,
+          wakes: sql
+            .exec<{ ref: string }>("SELECT ref FROM sched_queue WHERE kind = 'wake' ORDER BY ref")
+            .toArray()
+            .map((r) => JSON.parse(r.ref) as [string, string])
+            .filter(([owner]) => owner === "tprobe")
+            .map(([, key]) => ({ key })),
+        }),
+      },
+      {
+        method: "GET",
         path: "/tprobe/calls",
         handle: () => ({ calls: sql.exec("SELECT * FROM tprobe_calls ORDER BY rowid").toArray() }),
       },
@@ -67,10 +68,31 @@ function observerProbe({ sql }: DOPorts): Capability {
   };
 }
 
-/** A table user that depends on every table named by a `use:<table>` flag (as a rollup would). */
-function probeUser({ sql }: DOPorts): TableUser {
+/**
+ * The probe's subscription: records row changes (rolled back with the write when it throws) and
+ * depends on every table named by a `use:<table>` flag (as a rollup would).
+ */
+function probeSubscriber({ sql, wake, clock }: CapabilityPorts, memory: { committed: number }): TableSubscriber {
   return {
     name: "tprobe",
+    onRowsChanged(table, change) {
+      // A wake-up set inside the write's transaction rolls back with it.
+      wake.set(`rows:${table}`, clock.now() + 3_600_000);
+      sql.exec(
+        "INSERT INTO tprobe_calls VALUES (?, ?, ?, ?)",
+        table,
+        change.inserted.length,
+        change.updated.length,
+        change.deleted.length,
+      );
+      if (sql.exec("SELECT 1 FROM tprobe_flags WHERE name = 'fail'").toArray().length > 0) {
+        throw new Error("tprobe observer failed on purpose");
+      }
+      // After commit only: a rolled-back write never reaches memory.
+      return () => {
+        memory.committed++;
+      };
+    },
     usesOf: (table) =>
       sql.exec("SELECT 1 FROM tprobe_flags WHERE name = ?", `use:${table}`).toArray().length > 0
         ? [`probe over ${table}`]
@@ -81,12 +103,25 @@ function probeUser({ sql }: DOPorts): TableUser {
   };
 }
 
+/** The probe's definition: it requires tables and subscribes to their events in `create`. */
+function tprobeCapability(): CapabilityDefinition<Capability> {
+  return {
+    name: "tprobe",
+    requires: [TABLES],
+    create(ports, required) {
+      const memory = { committed: 0 };
+      required.get<TablesCapability>(TABLES).tables.subscribe(probeSubscriber(ports, memory));
+      return observerProbe(ports.sql, memory);
+    },
+  };
+}
+
 /** The tables capability and the observer probe, composed like TenantDO composes its capabilities. */
 export class TestTablesDO extends DOBase<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const tables = createTablesCapability(this.ports, { observers: [this.rowsWritten] });
-    tables.tables.registerUser(probeUser(this.ports));
-    this.use(tables).use(observerProbe(this.ports));
+    this.use(platformScheduler());
+    this.use(tablesCapability());
+    this.use(tprobeCapability());
   }
 }

@@ -7,6 +7,7 @@
  * ROW_NOT_FOUND). Does not prove observers (tables-e2e) or throughput (spikes/tables).
  */
 import { describe, expect, it } from "vitest";
+import { tenantApi } from "../src/index.ts";
 import { call, env, jsonInit, jsonOf, tokenFor, uniqueTenant } from "./helpers.ts";
 
 const FLIGHTS = {
@@ -101,7 +102,7 @@ describe("catalog routes", () => {
     const { req, tenant } = await tenantWithTable();
     await expectError(await req("", "POST", FLIGHTS), 409, "TABLE_EXISTS");
     // 63 more tables over RPC, so this tenant stays far below the per-tenant request gate.
-    const stub = env.TENANT.getByName(tenant);
+    const stub = tenantApi(env.TENANT, tenant, "tables");
     for (let i = 1; i < 64; i++) {
       await stub.createTable({ name: `t${i}x`, columns: [{ name: "id", type: "integer" }], primaryKey: "id" });
     }

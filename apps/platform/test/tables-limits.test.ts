@@ -11,6 +11,7 @@
 
 import { errorCodeOf } from "@durable/core";
 import { describe, expect, it } from "vitest";
+import { tenantApi } from "../src/index.ts";
 import { call, env, jsonInit, jsonOf, tokenFor, uniqueTenant } from "./helpers.ts";
 
 async function tenant() {
@@ -44,6 +45,11 @@ describe("large values within DO SQLite's limits", () => {
     const rows = Array.from({ length: 10 }, (_, i) => row(i));
     expect(await jsonOf(await req("/wide/rows", "POST", { rows }))).toEqual({ inserted: 10, updated: 0 });
     expect(await jsonOf(await req("/wide/rows", "POST", { rows, mode: "upsert" }))).toEqual({
+      inserted: 0,
+      updated: 0,
+    });
+    const changed = rows.map((r) => ({ ...r, [colName(0)]: `changed ${r.id}` }));
+    expect(await jsonOf(await req("/wide/rows", "POST", { rows: changed, mode: "upsert" }))).toEqual({
       inserted: 0,
       updated: 10,
     });
@@ -112,6 +118,11 @@ describe("large values within DO SQLite's limits", () => {
     });
     expect(await jsonOf(await req("/docs/rows", "POST", { rows, mode: "upsert" }))).toEqual({
       inserted: 0,
+      updated: 0,
+    });
+    const changed = rows.map((r) => ({ ...r, v: r.v + 1 }));
+    expect(await jsonOf(await req("/docs/rows", "POST", { rows: changed, mode: "upsert" }))).toEqual({
+      inserted: 0,
       updated: 1000,
     });
     expect(await jsonOf(await req("/docs/rows", "DELETE", { keys: rows.map((r) => r.k) }))).toEqual({ deleted: 1000 });
@@ -125,7 +136,7 @@ describe("large values within DO SQLite's limits", () => {
     expect((await req("", "POST", { name: "docs", columns, primaryKey: "k" })).status).toBe(201);
     let code: string | undefined = "no error";
     try {
-      await env.TENANT.getByName(name).countRows("docs", { col: "k", op: "in", values });
+      await tenantApi(env.TENANT, name, "tables").countRows("docs", { col: "k", op: "in", values });
     } catch (err) {
       code = errorCodeOf(err);
     }

@@ -3,17 +3,25 @@
  * capabilities for what production code must never offer (a route that throws, alarm probes).
  */
 
-import type { Capability } from "@durable/core";
+import type { AlarmOwner, AlarmOwnerDefinition, AlarmOwnerPorts } from "@durable/core";
 import { metaCapability } from "../src/capabilities/meta.ts";
-import { DOBase, type DOPorts } from "../src/index.ts";
+import { DOBase } from "../src/index.ts";
 
-export { default, RateLimiterDO, TenantDO } from "../src/index.ts";
-export { TestThrowingLimiterDO } from "./rate-limit-fixtures.ts";
+export { default, TenantDO } from "../src/index.ts";
+export { TestBadPlansDO, TestLimiterDO, TestThrowingLimiterDO } from "./rate-limit-fixtures.ts";
 export { TestTablesDO } from "./tables-fixture.ts";
 
-function probeCapability({ sql, alarm, clock }: DOPorts): Capability {
+/** An alarm owner that records each alarm (DOBase calls only the owner's `onAlarm`). */
+function probeCapability({ sql, alarm, clock }: AlarmOwnerPorts): AlarmOwner {
   return {
     name: "probe",
+    wakes: {
+      set: () => {
+        throw new Error("the probe delivers no wake-ups");
+      },
+      cancel: () => {},
+    },
+    registerWake: () => {},
     migrations: {
       owner: "probe",
       prefix: "probe_",
@@ -47,18 +55,21 @@ function probeCapability({ sql, alarm, clock }: DOPorts): Capability {
   };
 }
 
-/** A DOBase with the meta capability and the probe fixture. */
+const probeDefinition: AlarmOwnerDefinition<AlarmOwner> = { name: "probe", ownsAlarm: true, create: probeCapability };
+
+/** A DOBase with the probe fixture (its alarm owner) and the meta capability. */
 export class TestProbeDO extends DOBase<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.use(metaCapability(this.ports)).use(probeCapability(this.ports));
+    this.use(probeDefinition);
+    this.use(metaCapability());
   }
 
   /** Tries to add a capability after start (must throw). */
   async lateUse(): Promise<string> {
     await this.ready();
     try {
-      this.use(metaCapability(this.ports));
+      this.use(metaCapability());
       return "accepted";
     } catch (err) {
       return err instanceof Error ? err.message : String(err);

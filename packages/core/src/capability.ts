@@ -164,3 +164,15 @@ export interface AlarmOwnerDefinition<C extends AlarmOwner = AlarmOwner> {
   readonly ownsAlarm: true;
   create(ports: AlarmOwnerPorts): C;
 }
+
+/**
+ * A capability API as a caller in another Worker sees it over RPC: every method returns a
+ * promise. Callers type their stub with it, without importing the platform:
+ * @example
+ * import type { Remote } from "@durable/core";
+ * import type { TablesApi } from "@durable/tables";
+ * interface TenantStub { capability(name: "tables", tenant: string): Remote<TablesApi> }
+ */
+export type Remote<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+};

@@ -21,6 +21,7 @@ export type {
   GateDecision,
   GateRequest,
   HttpMethod,
+  Remote,
   RequestGate,
   RequiredCapabilities,
   Route,

@@ -9,8 +9,8 @@
 export type { RpcKey, RpcRow, TablesApi } from "./api.ts";
 export { createTables, TABLES, type TablesCapability, tablesCapability } from "./capability.ts";
 export { TABLES_MIGRATIONS } from "./catalog.ts";
-export { COLUMN_TYPES, type ColumnType, fromBase64, parseIsoTimestamp, toBase64 } from "./column-types.ts";
-export { type TablesErrorCode, tablesError } from "./errors.ts";
+export { COLUMN_TYPES, type ColumnType } from "./column-types.ts";
+export type { TablesErrorCode } from "./errors.ts";
 export { storageTable } from "./names.ts";
 export type { KeyInput, RowCodec, RowInput } from "./row-codec.ts";
 export { MAX_BATCH_ROWS, type WriteMode, type WriteResult } from "./rows.ts";

@@ -127,6 +127,8 @@ export function tablesRoutes(tables: Tables): Route[] {
     {
       method: "POST",
       path: "/tables/:name/count",
+      // A read sent as POST (its predicate is a body): a read-only token may call it.
+      scope: "read",
       handle: (req) => {
         const body = parseOrThrow(CountBodySchema, req.body, "INVALID_PREDICATE");
         return { count: tables.count(param(req, "name"), body?.where as never) };

@@ -5,7 +5,7 @@
  * integers must be safe integers and reals finite. Wrong types give INVALID_ROW with the path.
  */
 import { describe, expect, it } from "vitest";
-import { fromBase64, parseIsoTimestamp, toBase64 } from "../src/index.ts";
+import { fromBase64, parseIsoTimestamp, toBase64 } from "../src/column-types.ts";
 import { failure, open } from "./helpers.ts";
 
 function typed() {

@@ -1,20 +1,23 @@
 /**
  * `scheduler`: the platform's alarm owner. It wraps `@durable/scheduler` (durable cron, one-shot,
  * interval, long-running and DAG jobs on the DO's one alarm), registers the platform's own
- * handlers, and serves `/v1/tenants/:tenant/scheduler/...`.
+ * handlers, and serves `/v1/tenants/:tenant/scheduler/...` and the `scheduler` RPC target.
  * @module
  */
-import { createScheduler, type SchedulerCapability, schedulerCapability } from "@durable/scheduler";
+import type { AlarmOwnerDefinition } from "@durable/core";
+import { type Scheduler, type SchedulerCapability, schedulerCapability } from "@durable/scheduler";
 import { z } from "zod";
-import type { DOPorts } from "../do-base.ts";
 
 /**
- * Creates the scheduler capability of a platform DO, with the `platform.noop` handler (a target
- * for health checks and tests of the schedule API).
- * @param ports the DO's ports (the scheduler is the only user of `ports.alarm`)
+ * The scheduler of a platform DO, with the `platform.noop` handler (a target for health checks
+ * and tests of the schedule API).
+ * @param setup registers more handlers and tasks (test fixtures)
  */
-export function platformScheduler(ports: DOPorts): SchedulerCapability {
-  const scheduler = createScheduler(ports);
-  scheduler.handler("platform.noop", z.unknown(), () => {});
-  return schedulerCapability(scheduler);
+export function platformScheduler(setup?: (scheduler: Scheduler) => void): AlarmOwnerDefinition<SchedulerCapability> {
+  return schedulerCapability({
+    setup: (scheduler) => {
+      scheduler.handler("platform.noop", z.unknown(), () => {});
+      setup?.(scheduler);
+    },
+  });
 }
