@@ -62,7 +62,7 @@ export interface TableEventEmitter {
 
 /** The subscribers of one DO's tables and the transactions that notify them. */
 export class TableEvents {
-  readonly #tx: TransactionSync;
+  #tx: TransactionSync;
   readonly #onError: AfterCommitErrorHandler;
   readonly #subscribers: TableSubscriber[] = [];
   /** After-commit steps of the open (outermost) transaction. */
@@ -95,6 +95,15 @@ export class TableEvents {
       const i = this.#subscribers.indexOf(subscriber);
       if (i >= 0) this.#subscribers.splice(i, 1);
     };
+  }
+
+  /**
+   * Wraps the transaction every table change runs in (writes and DDL). CDC uses it to number
+   * transactions and to turn its triggers' errors into typed ones. Wrappers compose: the last
+   * one added runs outermost.
+   */
+  wrapTransactions(wrapper: (inner: TransactionSync) => TransactionSync): void {
+    this.#tx = wrapper(this.#tx);
   }
 
   /** How many subscribers there are. */

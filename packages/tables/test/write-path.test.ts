@@ -232,6 +232,45 @@ describe("after-commit steps", () => {
   });
 });
 
+describe("transaction wrappers", () => {
+  it("wrap every write and DDL transaction, outermost last added, and see errors", () => {
+    const h = open();
+    const log: string[] = [];
+    for (const name of ["inner", "outer"]) {
+      h.tables.events.wrapTransactions((tx) => (fn) => {
+        log.push(`${name} begin`);
+        try {
+          return tx(fn);
+        } catch (err) {
+          log.push(`${name} saw ${(err as Error).message.slice(0, 15)}`);
+          throw err;
+        } finally {
+          log.push(`${name} end`);
+        }
+      });
+    }
+    h.tables.createTable(FLIGHTS);
+    h.tables.insert("flights", [{ id: 1, date: 0 }]);
+    expect(() => h.tables.insert("flights", [{ id: 1, date: 0 }])).toThrow(/DUPLICATE_KEY/);
+    expect(log).toEqual([
+      "outer begin",
+      "inner begin",
+      "inner end",
+      "outer end",
+      "outer begin",
+      "inner begin",
+      "inner end",
+      "outer end",
+      "outer begin",
+      "inner begin",
+      "inner saw [DUPLICATE_KEY]",
+      "inner end",
+      "outer saw [DUPLICATE_KEY]",
+      "outer end",
+    ]);
+  });
+});
+
 describe("schema changes, drops and replacements", () => {
   it("arrive through the same subscription, with after-commit steps", () => {
     const { tables } = setup();
