@@ -84,8 +84,15 @@ export async function signToken(secret: string, claims: TokenClaims): Promise<st
   return `${body}.${toBase64Url(new Uint8Array(signature))}`;
 }
 
+/** Tokens whose signature this isolate verified, by secret and token (their expiry is still checked). */
+const verified = new Map<string, TokenClaims>();
+/** How many verified tokens an isolate remembers (oldest forgotten first). */
+const VERIFIED_CACHE_SIZE = 1_000;
+
 /**
- * Verifies a token's signature and expiry.
+ * Verifies a token's signature and expiry. A signature verified once is remembered by this
+ * isolate (the Worker's, or a DO's), so a client's next requests skip the HMAC: every request
+ * was checked twice (Worker, then DO), at about 50 µs each.
  * @param secret the HMAC secret
  * @param token the bearer token
  * @param nowMs the current time
@@ -93,6 +100,20 @@ export async function signToken(secret: string, claims: TokenClaims): Promise<st
  * @throws {UNAUTHORIZED} 401 for a malformed, forged or expired token
  */
 export async function verifyToken(secret: string, token: string, nowMs = Date.now()): Promise<TokenClaims> {
+  const cacheKey = `${secret}\u0000${token}`;
+  const known = verified.get(cacheKey);
+  if (known) {
+    if (known.exp * 1000 <= nowMs) throw unauthorized("token expired");
+    return known;
+  }
+  const claims = await verifySignature(secret, token);
+  if (claims.exp * 1000 <= nowMs) throw unauthorized("token expired");
+  if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
+  verified.set(cacheKey, claims);
+  return claims;
+}
+
+async function verifySignature(secret: string, token: string): Promise<TokenClaims> {
   const parts = token.split(".");
   if (parts.length !== 3 || parts[0] !== "v1") throw unauthorized("malformed token");
   const [version, payload, signature] = parts as [string, string, string];
@@ -112,7 +133,6 @@ export async function verifyToken(secret: string, token: string, nowMs = Date.no
   if (!valid) throw unauthorized("invalid token signature");
   const parsed = ClaimsSchema.safeParse(claims);
   if (!parsed.success) throw unauthorized("malformed token claims");
-  if (parsed.data.exp * 1000 <= nowMs) throw unauthorized("token expired");
   return parsed.data;
 }
 

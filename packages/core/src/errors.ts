@@ -95,3 +95,29 @@ export function notFound(detail: string, code = "NOT_FOUND"): PlatformError {
 export function conflict(code: string, detail: string): PlatformError {
   return new PlatformError(code, detail, { status: 409 });
 }
+
+/** A package's error codes: the status of each, a guard, and the error that carries one. */
+export interface ErrorCodes<C extends string> {
+  /** Every code and its HTTP status: lets a caller across RPC answer with the right status. */
+  readonly statuses: Readonly<Record<C, number>>;
+  /** True when `code` (e.g. read with `errorCodeOf` after RPC) is one of these. */
+  is(code: string | undefined): code is C;
+  /** A `PlatformError` with `code` and its status (or `status`, where one call differs). */
+  error(code: C, detail: string, status?: number): PlatformError<C>;
+}
+
+/**
+ * Declares a package's codes once, with their statuses. A code is a promise to callers: never
+ * rename one; add a new one.
+ * @example
+ * export const SCHED = errorCodes({ INVALID_CRON: 400, NOT_FOUND: 404 });
+ * throw SCHED.error("INVALID_CRON", "when.cron: 6 fields");
+ */
+export function errorCodes<const T extends Record<string, number>>(statuses: T): ErrorCodes<keyof T & string> {
+  type C = keyof T & string;
+  return {
+    statuses,
+    is: (code): code is C => code !== undefined && Object.hasOwn(statuses, code),
+    error: (code, detail, status = statuses[code]) => new PlatformError(code, detail, { status }),
+  };
+}

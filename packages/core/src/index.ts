@@ -33,7 +33,9 @@ export { type Clock, ManualClock, systemClock } from "./clock.ts";
 export { Composition, type HostPorts } from "./composition.ts";
 export {
   conflict,
+  type ErrorCodes,
   errorCodeOf,
+  errorCodes,
   fromRemoteError,
   isPlatformError,
   notFound,

@@ -85,3 +85,18 @@ describe("ManualClock and IdGenerator", () => {
     expect(fnv1a32("foobar")).toBe(0xbf9cf968);
   });
 });
+
+describe("errorCodes", () => {
+  it("declares codes once: status, guard and error carrying the code across RPC", async () => {
+    const { errorCodes, errorCodeOf } = await import("../src/index.ts");
+    const codes = errorCodes({ NOT_THERE: 404, BAD: 400 });
+    const err = codes.error("NOT_THERE", "no such row");
+    expect([err.code, err.status, err.message]).toEqual(["NOT_THERE", 404, "[NOT_THERE] no such row"]);
+    expect(codes.error("BAD", "x", 413).status).toBe(413);
+    const remote = new Error(`PlatformError [BAD]: ${codes.error("BAD", "oops").message}`);
+    expect(codes.is(errorCodeOf(remote))).toBe(true);
+    expect(codes.is("OTHER")).toBe(false);
+    expect(codes.is(undefined)).toBe(false);
+    expect(codes.is("toString")).toBe(false);
+  });
+});

@@ -4,7 +4,7 @@
  * message) answer with the right status from the `[CODE]` prefix alone.
  * @module
  */
-import { PlatformError } from "@durable/core";
+import { errorCodes, type PlatformError } from "@durable/core";
 
 /**
  * Every code this package throws or answers with, and its HTTP status. A code is a promise to
@@ -26,6 +26,8 @@ export const RATE_LIMIT_STATUS = {
   TOO_MANY_PLANS: 409,
 } as const satisfies Record<string, number>;
 
+const CODES = errorCodes(RATE_LIMIT_STATUS);
+
 /** Every code this package throws or answers with. */
 export type RateLimitCode = keyof typeof RATE_LIMIT_STATUS;
 
@@ -33,9 +35,7 @@ export type RateLimitCode = keyof typeof RATE_LIMIT_STATUS;
  * True when `code` is one of this package's codes (e.g. one read with `errorCodeOf` after RPC).
  * @param code a code, or undefined
  */
-export function isRateLimitCode(code: string | undefined): code is RateLimitCode {
-  return code !== undefined && Object.hasOwn(RATE_LIMIT_STATUS, code);
-}
+export const isRateLimitCode = CODES.is;
 
 /**
  * An error with a rate-limit code and that code's status from {@link RATE_LIMIT_STATUS}.
@@ -43,5 +43,5 @@ export function isRateLimitCode(code: string | undefined): code is RateLimitCode
  * @param detail a readable message
  */
 export function rlError(code: RateLimitCode, detail: string): PlatformError<RateLimitCode> {
-  return new PlatformError(code, detail, { status: RATE_LIMIT_STATUS[code] });
+  return CODES.error(code, detail);
 }

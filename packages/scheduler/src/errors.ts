@@ -2,7 +2,7 @@
  * Stable error codes of the scheduler and the error a handler throws to stop retrying.
  * @module
  */
-import { PlatformError } from "@durable/core";
+import { errorCodes, type PlatformError } from "@durable/core";
 
 /**
  * Every code the scheduler throws or records, and the HTTP status of each. The map lets a caller
@@ -28,6 +28,8 @@ export const SCHEDULER_STATUS = {
   NON_RETRYABLE: 500,
 } as const satisfies Record<string, number>;
 
+const CODES = errorCodes(SCHEDULER_STATUS);
+
 /** Every code the scheduler throws or records. */
 export type SchedulerCode = keyof typeof SCHEDULER_STATUS;
 
@@ -35,9 +37,7 @@ export type SchedulerCode = keyof typeof SCHEDULER_STATUS;
  * True when `code` is one of the scheduler's codes (e.g. one read with `errorCodeOf` after RPC).
  * @param code a code, or undefined
  */
-export function isSchedulerCode(code: string | undefined): code is SchedulerCode {
-  return code !== undefined && Object.hasOwn(SCHEDULER_STATUS, code);
-}
+export const isSchedulerCode = CODES.is;
 
 /**
  * A scheduler error with its HTTP status.
@@ -45,12 +45,8 @@ export function isSchedulerCode(code: string | undefined): code is SchedulerCode
  * @param detail human-readable message
  * @param status HTTP status (default: the code's, from {@link SCHEDULER_STATUS})
  */
-export function schedError(
-  code: SchedulerCode,
-  detail: string,
-  status: number = SCHEDULER_STATUS[code],
-): PlatformError<SchedulerCode> {
-  return new PlatformError(code, detail, { status });
+export function schedError(code: SchedulerCode, detail: string, status?: number): PlatformError<SchedulerCode> {
+  return CODES.error(code, detail, status);
 }
 
 /**
