@@ -121,10 +121,11 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
     for (const c of this.#composition.capabilities) routes.add(c.name, c.routes ?? []);
     this.#routes = routes;
     const composition = this.#composition;
-    await composition.start();
-    // The tenant is known before any capability's first event: from storage, else the name.
-    const named = tenantOfName(this.ctx.id.name);
-    if (this.#identity.tenant() === null && named !== null) this.#identity.claim(named, systemClock.now());
+    // The tenant is known before any capability starts: from storage, else from the DO's name.
+    await composition.start(() => {
+      const named = tenantOfName(this.ctx.id.name);
+      if (this.#identity.tenant() === null && named !== null) this.#identity.claim(named, systemClock.now());
+    });
     for (const c of composition.capabilities) {
       if (c.api)
         this.#targets.set(

@@ -30,6 +30,21 @@ describe("tenant isolation", () => {
     expect((await jsonOf(fromA)).value).toBe("of-a");
   });
 
+  it("knows its tenant from its name before any capability starts, and for an unnamed DO from the first request", async () => {
+    const name = uniqueTenant("n");
+    expect(await jsonOf(await probeFetch(name, "/probe/start-tenant"))).toEqual({ tenantAtStart: name });
+    const unnamed = probes.get(probes.newUniqueId());
+    const tenant = uniqueTenant("u");
+    const headers = { authorization: `Bearer ${await tokenFor(tenant)}` };
+    const first = await unnamed.fetch(`https://probe.test/v1/tenants/${tenant}/probe/start-tenant`, { headers });
+    expect(await jsonOf(first)).toEqual({ tenantAtStart: null });
+    const other = uniqueTenant("o");
+    const refused = await unnamed.fetch(`https://probe.test/v1/tenants/${other}/probe/start-tenant`, {
+      headers: { authorization: `Bearer ${await tokenFor(other)}` },
+    });
+    expect((await jsonOf(refused)).error.code).toBe("TENANT_MISMATCH");
+  });
+
   it("a DO records its tenant on first contact and refuses another tenant afterwards", async () => {
     const name = uniqueTenant("p");
     expect((await probeFetch(name, "/meta/x")).status).toBe(404);

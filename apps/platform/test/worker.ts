@@ -12,9 +12,13 @@ export { TestBadPlansDO, TestLimiterDO, TestThrowingLimiterDO } from "./rate-lim
 export { TestTablesDO } from "./tables-fixture.ts";
 
 /** An alarm owner that records each alarm (DOBase calls only the owner's `onAlarm`). */
-function probeCapability({ sql, alarm, clock }: AlarmOwnerPorts): AlarmOwner {
+function probeCapability({ sql, alarm, clock, tenant }: AlarmOwnerPorts): AlarmOwner {
+  let tenantAtStart: string | null | undefined;
   return {
     name: "probe",
+    onStart: () => {
+      tenantAtStart = tenant();
+    },
     wakes: {
       set: () => {
         throw new Error("the probe delivers no wake-ups");
@@ -45,6 +49,11 @@ function probeCapability({ sql, alarm, clock }: AlarmOwnerPorts): AlarmOwner {
           await alarm.set(clock.now() + 60_000);
           return { set: true };
         },
+      },
+      {
+        method: "GET",
+        path: "/probe/start-tenant",
+        handle: () => ({ tenantAtStart: tenantAtStart ?? null }),
       },
       {
         method: "GET",

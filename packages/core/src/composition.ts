@@ -144,15 +144,17 @@ export class Composition {
   }
 
   /**
-   * Locks, runs every migration set (the host's first), registers wake handlers with the alarm
-   * owner, then calls `onStart` in registration order.
+   * Locks, runs every migration set (the host's first), calls `afterMigrations` (DOBase records
+   * its tenant there, so that every `onStart` can read it), registers wake handlers with the
+   * alarm owner, then calls `onStart` in registration order.
    */
-  async start(): Promise<void> {
+  async start(afterMigrations?: () => void): Promise<void> {
     this.lock();
     const { sql, transactionSync, clock } = this.#ports;
     for (const set of this.extraMigrations) runMigrations(sql, transactionSync, set, clock.now());
     for (const c of this.#capabilities)
       if (c.migrations) runMigrations(sql, transactionSync, c.migrations, clock.now());
+    afterMigrations?.();
     const owner = this.#alarmOwner;
     if (owner) {
       for (const c of this.#capabilities) {
