@@ -57,7 +57,7 @@ export class PlanRegistry {
 
   /**
    * Creates or replaces a runtime plan.
-   * @throws {INVALID_CONFIG} bad plan (with the zod path)
+   * @throws {CONFIG_INVALID} bad plan (with the zod path)
    * @throws {PLAN_READ_ONLY} the name belongs to a config plan
    * @throws {TOO_MANY_PLANS} a 101st plan
    */
