@@ -11,7 +11,7 @@ export { createTables, TABLES, type TablesCapability, tablesCapability } from ".
 export { TABLES_MIGRATIONS } from "./catalog.ts";
 export { COLUMN_TYPES, type ColumnType } from "./column-types.ts";
 export type { TablesErrorCode } from "./errors.ts";
-export { storageTable } from "./names.ts";
+export { RESERVED_PREFIXES, storageTable } from "./names.ts";
 export type { KeyInput, RowCodec, RowInput } from "./row-codec.ts";
 export { MAX_BATCH_ROWS, type WriteMode, type WriteResult } from "./rows.ts";
 export { MAX_PAGE_BYTES, MAX_PAGE_ROWS, type ScanOptions, type ScanPage } from "./scan.ts";
