@@ -69,7 +69,7 @@ export class Analyzer {
     // Rejection sampling: a probe that hits a gap is retried; give up after 20 misses per hit wanted.
     for (let attempts = 0; rows.length < size && attempts < 20 * size; ) {
       const batch: number[] = [];
-      while (batch.length < 500 && tried.size < span) {
+      for (let draws = 0; batch.length < 500 && tried.size < span && draws < 50_000; draws++) {
         const id = range.lo + this.#rng.int(span);
         if (tried.has(id)) continue;
         tried.add(id);
@@ -90,11 +90,10 @@ export class Analyzer {
   analyzeSample(t: TableStats): void {
     const { rows, total } = this.readSample(t.name);
     t.rowCount = total;
-    const covered = t.covered();
     for (const col of t.columns.values()) {
-      const hllNdv = covered && col.hll && col.valueCount > 0 ? col.hll.estimate() : null;
+      const hllNdv = col.complete && col.hll && col.valueCount > 0 ? col.hll.estimate() : null;
       col.analyzed = analyzeColumn(col, rows, total, hllNdv, this.#target);
-      if (!covered) {
+      if (!col.complete) {
         // The sketches missed rows written before the estimator: take the sample's null count.
         col.nullCount = Math.round(col.analyzed.nullFrac * total);
         col.valueCount = total - col.nullCount;
@@ -165,6 +164,7 @@ export class Analyzer {
       }
       col.nullCount = s.nulls;
       col.valueCount = s.values;
+      col.complete = true;
       col.version++;
     }
     t.rowCount = next.rowsRead;

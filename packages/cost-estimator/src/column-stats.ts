@@ -68,6 +68,11 @@ export class ColumnStats {
   analyzed: AnalyzedColumn | null = null;
   /** Bumped on every change; derived views cache against it. */
   version = 0;
+  /**
+   * Whether the sketches saw every value of the column (it was empty when the estimator first
+   * saw it, or a full ANALYZE rebuilt them): only then do their counts win over ANALYZE's.
+   */
+  complete = false;
 
   constructor(name: string, type: string, params: ColumnSketchParams) {
     this.name = name;
@@ -122,7 +127,7 @@ export class ColumnStats {
     const w = new ByteWriter()
       .u8(FORMAT_VERSION)
       .u8(SKETCH_TYPE.column)
-      .u8(0)
+      .u8(this.complete ? 1 : 0)
       .u8(this.analyzed ? 1 : 0);
     w.text(this.name).text(this.type).f64(this.nullCount).f64(this.valueCount).f64(this.widthSum);
     if (this.hll && this.kll && this.mcv) {
@@ -146,8 +151,9 @@ export class ColumnStats {
   /** @throws {SKETCH_CORRUPT} */
   static fromBytes(bytes: Uint8Array | ArrayBuffer, params: ColumnSketchParams): ColumnStats {
     const r = new ByteReader(bytes);
-    const [, analyzed] = r.header(SKETCH_TYPE.column);
+    const [complete, analyzed] = r.header(SKETCH_TYPE.column);
     const out = new ColumnStats(r.text(), r.text(), params);
+    out.complete = complete === 1;
     out.nullCount = r.f64();
     out.valueCount = r.f64();
     out.widthSum = r.f64();

@@ -47,7 +47,7 @@ export function columnView(table: TableStats, col: ColumnStats, target: number):
 
 function derive(table: TableStats, col: ColumnStats, target: number): ColumnView {
   const rows = table.rowCount;
-  const covered = table.covered() && col.nullCount + col.valueCount > 0;
+  const covered = col.complete && col.nullCount + col.valueCount > 0;
   const a = col.analyzed;
   const nullFrac = rows === 0 ? 0 : covered ? clamp01(col.nullCount / rows) : (a?.nullFrac ?? 0);
   const nonNull = rows * (1 - nullFrac);

@@ -62,7 +62,9 @@ export function analyzeColumn(
   const whole = n >= totalRows;
   const avg = nonNull / d;
   const candidates = [...counts]
-    .filter(([, c]) => (whole && d <= target) || (c >= 2 && c > avg))
+    // PostgreSQL keeps every value when the sample saw them all (whole table, or no value seen
+    // once) and they fit; otherwise those seen twice or more and more often than average.
+    .filter(([, c]) => ((whole || f1 === 0) && d <= target) || (c >= 2 && c > avg))
     .sort((a, b) => b[1] - a[1] || compareValues(a[0], b[0]))
     .slice(0, target);
   const mcvs: Mcv[] = candidates.map(([value, c]) => ({ value, freq: c / n }));

@@ -46,13 +46,19 @@ export class TableStats {
     this.analyzedAt = null;
     this.params = params;
     this.reservoir = new Reservoir(params.sampleRows);
-    for (const c of columns) this.columns.set(c.name, new ColumnStats(c.name, c.type, params));
+    for (const c of columns) this.columns.set(c.name, this.#fresh(c));
+  }
+
+  /** Empty statistics; complete (the sketches will see every value) only while the table is empty. */
+  #fresh(column: ColumnShape): ColumnStats {
+    const col = new ColumnStats(column.name, column.type, this.params);
+    col.complete = this.rowCount === 0;
+    return col;
   }
 
   /** Adds a column's empty statistics (a column added to the table). */
   addColumn(column: ColumnShape): void {
-    if (!this.columns.has(column.name))
-      this.columns.set(column.name, new ColumnStats(column.name, column.type, this.params));
+    if (!this.columns.has(column.name)) this.columns.set(column.name, this.#fresh(column));
     this.version++;
   }
 
@@ -80,12 +86,5 @@ export class TableStats {
     for (const row of rows) for (const col of this.columns.values()) col.forget(row[col.name] ?? null);
     this.dirty = true;
     this.version++;
-  }
-
-  /** Whether the sketches saw (nearly) every row, so their counts can be trusted over ANALYZE's. */
-  covered(): boolean {
-    const first = this.columns.values().next().value as ColumnStats | undefined;
-    if (!first || this.rowCount === 0) return true;
-    return first.nullCount + first.valueCount >= 0.9 * this.rowCount;
   }
 }
