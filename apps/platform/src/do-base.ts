@@ -213,8 +213,12 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
         if (!decision.pass) return decision.response;
         gateHeaders = { ...gateHeaders, ...decision.headers };
       }
-      const body =
-        route.method === "GET" ? undefined : await readJsonBody(request, route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+      const maxBody = route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+      // A streaming route reads (and counts) its own body; a declared size over its cap is refused here.
+      if (route.body === "stream" && Number(request.headers.get("content-length") ?? "0") > maxBody) {
+        throw new PlatformError("PAYLOAD_TOO_LARGE", `request body exceeds ${maxBody} bytes`, { status: 413 });
+      }
+      const body = route.method === "GET" || route.body === "stream" ? undefined : await readJsonBody(request, maxBody);
       const result = await route.handle({
         params,
         query: url.searchParams,

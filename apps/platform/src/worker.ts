@@ -11,8 +11,8 @@ import { authenticate } from "./auth.ts";
 import { logRequest } from "./log.ts";
 import { parseTenantPath } from "./tenancy.ts";
 
-/** The largest body any route accepts (vector writes); routes enforce their own smaller caps. */
-const MAX_ANY_BODY_BYTES = 32 * 1024 * 1024;
+/** The largest body any route accepts (table imports: 100 MB); routes enforce their own smaller caps. */
+const MAX_ANY_BODY_BYTES = 100 * 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
 /** Client headers that could pass for a plan or an identity: stripped before the tenant DO. */

@@ -36,7 +36,7 @@ export interface RouteRequest {
   /** The tenant that owns this DO. */
   tenant: string;
   requestId: string;
-  /** The original request (headers, method, url). Its body is already consumed. */
+  /** The original request (headers, method, url). Its body is already consumed, unless the route reads it as a stream (`body: "stream"`). */
   request: Request;
 }
 
@@ -52,6 +52,13 @@ export interface Route {
   scope?: string;
   /** Largest body accepted, in bytes (default 1 MB). */
   maxBodyBytes?: number;
+  /**
+   * How the body reaches the handler: `json` (default) parsed into `body`, or `stream`: DOBase
+   * reads nothing (so a 100 MB upload never sits in memory), refuses a declared Content-Length
+   * over `maxBodyBytes` with 413, and the handler reads `request.body` itself and must count
+   * the bytes it reads against `maxBodyBytes` (a missing or false Content-Length).
+   */
+  body?: "json" | "stream";
   handle(request: RouteRequest): RouteResult | Promise<RouteResult>;
 }
 

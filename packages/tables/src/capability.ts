@@ -7,6 +7,8 @@
 import type { Capability, CapabilityDefinition, CapabilityPorts, Route } from "@durable/core";
 import { type TablesApi, tablesApi } from "./api.ts";
 import { TABLES_MIGRATIONS } from "./catalog.ts";
+import { importRoutes } from "./import/import-routes.ts";
+import { TableImports } from "./import/importer.ts";
 import { tablesRoutes } from "./routes.ts";
 import { Tables, type TablesPorts } from "./tables.ts";
 
@@ -42,11 +44,14 @@ export function tablesCapability(): CapabilityDefinition<TablesCapability> {
     name: TABLES,
     create(ports: CapabilityPorts): TablesCapability {
       const tables = createTables(ports);
+      const imports = new TableImports(tables, ports);
       return {
         name: TABLES,
         migrations: TABLES_MIGRATIONS,
         tables,
-        routes: tablesRoutes(tables),
+        // Nothing runs before start: an import still `running` was cut short by a restart.
+        onStart: () => void imports.recover(),
+        routes: [...tablesRoutes(tables), ...importRoutes(tables, imports)],
         api: tablesApi(tables),
       };
     },

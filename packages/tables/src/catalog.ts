@@ -7,6 +7,7 @@
 import { type Clock, conflict, type MigrationSet, type Sql } from "@durable/core";
 import { SQL_TYPE, sqlLiteral } from "./column-types.ts";
 import { invalidSchema, tableNotFound, tablesError } from "./errors.ts";
+import { IMPORTS_MIGRATION } from "./import/import-store.ts";
 import { quoteIdent, storageIndex, storageTable } from "./names.ts";
 import type { TableEventEmitter, TableEvents } from "./table-events.ts";
 import {
@@ -39,6 +40,7 @@ export const TABLES_MIGRATIONS: MigrationSet = {
         created_at INTEGER NOT NULL
       ) STRICT`,
     },
+    IMPORTS_MIGRATION,
   ],
 };
 

@@ -19,7 +19,12 @@ export type TablesErrorCode =
   | "INVALID_CURSOR"
   | "INVALID_KEY"
   | "ROW_NOT_FOUND"
-  | "INDEX_NOT_FOUND";
+  | "INDEX_NOT_FOUND"
+  | "INVALID_CSV"
+  | "INVALID_ROWS"
+  | "INVALID_IMPORT"
+  | "IMPORT_NOT_FOUND"
+  | "UNSUPPORTED_MEDIA_TYPE";
 
 /**
  * A tables error with its status.

@@ -3,7 +3,7 @@
  * blobs travel as base64 strings.
  * @module
  */
-import { json, parseOrThrow, type Route, type RouteRequest } from "@durable/core";
+import { json, PlatformError, parseOrThrow, type Route, type RouteRequest } from "@durable/core";
 import { z } from "zod";
 import { toBase64 } from "./column-types.ts";
 import type { Tables } from "./tables.ts";
@@ -18,6 +18,39 @@ const WriteBodySchema = z.strictObject({
 const DeleteBodySchema = z.strictObject({ keys: z.array(z.unknown()) });
 const PatchBodySchema = z.strictObject({ set: z.record(z.string(), z.unknown()) });
 const CountBodySchema = z.strictObject({ where: z.unknown().optional() }).optional();
+const QueryBodySchema = z
+  .strictObject({
+    where: z.unknown().optional(),
+    orderBy: z.string().optional(),
+    order: z.enum(["asc", "desc"]).optional(),
+    limit: z.number().optional(),
+    cursor: z.string().nullable().optional(),
+    columns: z.array(z.string()).min(1).max(100).optional(),
+  })
+  .optional();
+
+/**
+ * Largest body of a read by POST (`/count`, `/query`): a predicate may hold `in` lists of up to
+ * 2 MiB each (docs/tables.md); 8 MiB takes several and the rest of the query.
+ */
+export const MAX_PREDICATE_BODY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A page with only `columns` (in their order); all columns without a list.
+ * @throws {INVALID_INPUT} 400 naming an unknown column
+ */
+function project(tables: Tables, table: string, rows: Record<string, unknown>[], columns: string[] | undefined) {
+  if (!columns) return rows.map(jsonSafe);
+  const codec = tables.rows.codec(table);
+  for (const c of columns) {
+    if (!codec.column(c)) throw new PlatformError("INVALID_INPUT", `columns: unknown column ${c}`, { status: 400 });
+  }
+  return rows.map((r) => {
+    const out: Record<string, unknown> = {};
+    for (const c of columns) out[c] = r[c];
+    return jsonSafe(out);
+  });
+}
 
 /** Replaces byte arrays by base64 strings, for JSON. */
 export function jsonSafe(row: Record<string, unknown>): Record<string, unknown> {
@@ -92,7 +125,30 @@ export function tablesRoutes(tables: Tables): Route[] {
           limit: limit === null ? undefined : Number(limit),
           cursor: q.get("cursor") ?? undefined,
         });
-        return { rows: page.rows.map(jsonSafe), cursor: page.cursor };
+        const columns = q.get("columns");
+        return {
+          rows: project(tables, param(req, "name"), page.rows, columns ? columns.split(",") : undefined),
+          cursor: page.cursor,
+        };
+      },
+    },
+    {
+      method: "POST",
+      path: "/tables/:name/query",
+      // A scan whose options are a body (a predicate too large for a URL): a read-only token may call it.
+      scope: "read",
+      maxBodyBytes: MAX_PREDICATE_BODY_BYTES,
+      handle: (req) => {
+        const table = param(req, "name");
+        const body = parseOrThrow(QueryBodySchema, req.body, "INVALID_INPUT") ?? {};
+        const page = tables.scan(table, {
+          where: body.where as never,
+          orderBy: body.orderBy,
+          order: body.order,
+          limit: body.limit,
+          cursor: body.cursor ?? undefined,
+        });
+        return { rows: project(tables, table, page.rows, body.columns), cursor: page.cursor };
       },
     },
     {
@@ -129,6 +185,7 @@ export function tablesRoutes(tables: Tables): Route[] {
       path: "/tables/:name/count",
       // A read sent as POST (its predicate is a body): a read-only token may call it.
       scope: "read",
+      maxBodyBytes: MAX_PREDICATE_BODY_BYTES,
       handle: (req) => {
         const body = parseOrThrow(CountBodySchema, req.body, "INVALID_PREDICATE");
         return { count: tables.count(param(req, "name"), body?.where as never) };

@@ -24,6 +24,13 @@ export type RowInput = Record<string, unknown>;
 /** A primary key: one value, the values in key order, or an object by column name. */
 export type KeyInput = string | number | boolean | (string | number | boolean)[] | Record<string, unknown>;
 
+/** Why one input row cannot be stored: the column (when one is to blame) and the reason. */
+export interface RowIssue {
+  code: "INVALID_ROW" | "ROW_TOO_LARGE";
+  column?: string;
+  reason: string;
+}
+
 /** Largest stored row, in bytes (DO SQLite caps a value at 2 MiB; we cap the row). */
 export const MAX_ROW_BYTES = SQL_LIMITS.maxValueBytes;
 
@@ -76,20 +83,35 @@ export class RowCodec {
    * @throws {INVALID_ROW} 400 `rows[i].col: …` · {ROW_TOO_LARGE} 413
    */
   encodeRow(input: unknown, path: string): SqlBinding[] {
+    const out = this.tryEncodeRow(input);
+    if (Array.isArray(out)) return out;
+    const where = out.column === undefined ? path : `${path}.${out.column}`;
+    throw out.code === "ROW_TOO_LARGE"
+      ? tablesError("ROW_TOO_LARGE", `${where}: ${out.reason}`, 413)
+      : invalidRow(`${where}: ${out.reason}`);
+  }
+
+  /**
+   * {@link encodeRow} without throwing: the stored values, or what is wrong with the row (so
+   * that a batch or an import can report every bad row, not only the first).
+   */
+  tryEncodeRow(input: unknown): SqlBinding[] | RowIssue {
     if (input === null || typeof input !== "object" || Array.isArray(input)) {
-      throw invalidRow(`${path}: a row is an object of column values`);
+      return { code: "INVALID_ROW", reason: "a row is an object of column values" };
     }
     for (const key in input) {
-      if (!this.#byName.has(key)) throw invalidRow(`${path}.${key}: unknown column`);
+      if (!this.#byName.has(key)) return { code: "INVALID_ROW", column: key, reason: "unknown column" };
     }
     const parsed = this.#rowSchema.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      const col = issue?.path[0];
-      const missing = (input as RowInput)[String(col)] === undefined;
-      throw invalidRow(
-        `${path}.${String(col)}: ${missing ? "required (the column is not nullable)" : issueMessage(parsed.error)}`,
-      );
+      const col = String(issue?.path[0]);
+      const missing = (input as RowInput)[col] === undefined;
+      return {
+        code: "INVALID_ROW",
+        column: col,
+        reason: missing ? "required (the column is not nullable)" : issueMessage(parsed.error),
+      };
     }
     const values: SqlBinding[] = new Array(this.columns.length);
     let size = 0;
@@ -101,7 +123,7 @@ export class RowCodec {
       size += storedSize(stored);
     }
     if (size > MAX_ROW_BYTES) {
-      throw tablesError("ROW_TOO_LARGE", `${path}: the row is ${size} bytes; at most ${MAX_ROW_BYTES}`, 413);
+      return { code: "ROW_TOO_LARGE", reason: `the row is ${size} bytes; at most ${MAX_ROW_BYTES}` };
     }
     return values;
   }

@@ -5,6 +5,7 @@
  */
 import {
   conflict,
+  PlatformError,
   type Predicate,
   type RowChange,
   SQL_LIMITS,
@@ -17,13 +18,23 @@ import type { Catalog } from "./catalog.ts";
 import { invalidRow, tablesError } from "./errors.ts";
 import { keyGroups, keyInList } from "./key-lists.ts";
 import { quoteIdent, storageTable } from "./names.ts";
-import { type KeyInput, RowCodec, type RowInput } from "./row-codec.ts";
+import { type KeyInput, RowCodec, type RowInput, type RowIssue } from "./row-codec.ts";
 import { countRows, type ScanOptions, type ScanPage, scanPage } from "./scan.ts";
 import type { TableDef } from "./table-spec.ts";
 import type { WritePath } from "./write-path.ts";
 
 /** Most rows one write call takes. */
 export const MAX_BATCH_ROWS = 10_000;
+
+/** Most bad rows one answer lists (the total is counted beyond). */
+export const MAX_REPORTED_ERRORS = 100;
+
+/** One bad row of a batch write: its index, the column path and why. */
+export interface BatchRowError {
+  row: number;
+  path: string;
+  reason: string;
+}
 
 /** How a row write treats an existing key. */
 export type WriteMode = "insert" | "upsert";
@@ -82,13 +93,37 @@ export class Rows {
     return codec;
   }
 
+  /**
+   * Encodes a batch, reporting every bad row: the first one in the message (`rows[i].col: …`)
+   * and up to {@link MAX_REPORTED_ERRORS} in the error's `errors`, with `total`.
+   */
   #encodeBatch(codec: RowCodec, rows: unknown): SqlBinding[][] {
     if (!Array.isArray(rows)) throw invalidRow("rows: an array of row objects");
     if (rows.length === 0) throw invalidRow("rows: at least one row");
     if (rows.length > MAX_BATCH_ROWS) {
       throw tablesError("BATCH_TOO_LARGE", `rows: ${rows.length} rows; at most ${MAX_BATCH_ROWS} per call`, 413);
     }
-    return rows.map((r, i) => codec.encodeRow(r, `rows[${i}]`));
+    const encoded: SqlBinding[][] = [];
+    const errors: BatchRowError[] = [];
+    let total = 0;
+    let first: { code: RowIssue["code"]; message: string } | undefined;
+    rows.forEach((r, i) => {
+      const out = codec.tryEncodeRow(r);
+      if (Array.isArray(out)) {
+        encoded.push(out);
+        return;
+      }
+      total++;
+      const path = out.column === undefined ? `rows[${i}]` : `rows[${i}].${out.column}`;
+      first ??= { code: out.code, message: `${path}: ${out.reason}` };
+      if (errors.length < MAX_REPORTED_ERRORS) errors.push({ row: i, path, reason: out.reason });
+    });
+    if (first) {
+      const status = first.code === "ROW_TOO_LARGE" ? 413 : 400;
+      const more = total > 1 ? ` (and ${total - 1} more bad rows)` : "";
+      throw new PlatformError(first.code, `${first.message}${more}`, { status, extra: { errors, total } });
+    }
+    return encoded;
   }
 
   /** Multi-row statements kept under 100 bindings (and far under 100 KB of text). */
@@ -141,8 +176,17 @@ export class Rows {
    */
   write(table: string, rows: unknown, mode: WriteMode = "insert"): WriteResult {
     const codec = this.codec(table);
+    return this.writeEncoded(table, this.#encodeBatch(codec, rows), mode);
+  }
+
+  /**
+   * Writes rows already encoded by the table's codec (an import's batch: any number of rows),
+   * all or nothing, through the one write path: one transaction, one event.
+   * @throws {DUPLICATE_KEY} 409 (insert) — nothing is written then
+   */
+  writeEncoded(table: string, encoded: SqlBinding[][], mode: WriteMode = "insert"): WriteResult {
+    const codec = this.codec(table);
     const def = codec.def;
-    const encoded = this.#encodeBatch(codec, rows);
     return this.#writes.write(table, () => {
       if (mode === "insert") {
         try {
@@ -179,6 +223,23 @@ export class Rows {
       }
       return { result: { inserted: change.inserted.length, updated: change.updated.length }, change };
     });
+  }
+
+  /**
+   * The index of the first encoded row whose key repeats an earlier row's or is already stored
+   * (which row an insert's DUPLICATE_KEY is about), or -1.
+   */
+  firstTakenKey(table: string, encoded: readonly SqlBinding[][]): number {
+    const codec = this.codec(table);
+    const keys = encoded.map((v) => codec.keyOf(v));
+    const stored = this.#lookup(codec.def, keys);
+    const seen = new Set<string>();
+    for (let i = 0; i < keys.length; i++) {
+      const k = JSON.stringify(keys[i]);
+      if (seen.has(k) || stored.has(k)) return i;
+      seen.add(k);
+    }
+    return -1;
   }
 
   /**
