@@ -18,7 +18,10 @@ describe("capture", () => {
       { id: 1, price: 1.5, label: "a'b\"c", data: bytes, ok: true, at: "2024-03-10T09:00:00Z", doc: { x: [1, "y"] } },
       { id: 2 },
     ]);
-    tables.upsert("things", [{ id: 2, label: "two" }, { id: 3, ok: false }]);
+    tables.upsert("things", [
+      { id: 2, label: "two" },
+      { id: 3, ok: false },
+    ]);
     tables.update("things", 1, { price: 2.25 });
     tables.delete("things", [3]);
     const events = readAll(cdc) as ChangeEvent[];
@@ -30,7 +33,14 @@ describe("capture", () => {
       ["u", 1],
       ["d", 3],
     ]);
-    const [c1, c2, u2, c3, u1, d3] = events as [ChangeEvent, ChangeEvent, ChangeEvent, ChangeEvent, ChangeEvent, ChangeEvent];
+    const [c1, c2, u2, c3, u1, d3] = events as [
+      ChangeEvent,
+      ChangeEvent,
+      ChangeEvent,
+      ChangeEvent,
+      ChangeEvent,
+      ChangeEvent,
+    ];
     expect(c1.after).toEqual({
       id: 1,
       price: 1.5,
@@ -122,7 +132,10 @@ describe("capture", () => {
   it("a snapshot plus the changes after it rebuild the table", async () => {
     const { tables, cdc } = await setup();
     tables.createTable(ORDERS);
-    tables.insert("orders", Array.from({ length: 50 }, (_, i) => ({ id: i + 1, customer: `c${i}`, amount: i })));
+    tables.insert(
+      "orders",
+      Array.from({ length: 50 }, (_, i) => ({ id: i + 1, customer: `c${i}`, amount: i })),
+    );
     const t = cdc.track("orders");
     expect(t.snapshotEndLsn).toBe(50);
     expect(cdc.track("orders")).toMatchObject({ created: false, snapshotEndLsn: 50 });

@@ -44,7 +44,10 @@ export const ORDERS = {
 };
 
 /** Every event after `since` through `read` (all pages). */
-export function readAll(cdc: { read(o: { since?: number; limit?: number }): { events: unknown[]; next: number | null } }, since = 1) {
+export function readAll(
+  cdc: { read(o: { since?: number; limit?: number }): { events: unknown[]; next: number | null } },
+  since = 1,
+) {
   const out: unknown[] = [];
   let next: number | null = since;
   while (next !== null) {
