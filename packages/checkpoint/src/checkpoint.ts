@@ -1,0 +1,143 @@
+/**
+ * `createCheckpoint`: the logic of the checkpoint capability over a DO's ports: operators, local
+ * checkpoints and restores, the exactly-once primitives, and their wake-ups.
+ * @module
+ */
+import type { BlobStore, Clock, Sql, TransactionSync, Wake, WakeEvent } from "@durable/core";
+import type { CheckpointMetrics } from "./capture.ts";
+import { CHECKPOINT_LIMITS, type CheckpointConfig, type CheckpointConfigInput, resolveConfig } from "./config.ts";
+import {
+  createDedup,
+  createFence,
+  createOutbox,
+  DEDUP_WAKE,
+  type DedupApi,
+  type FenceApi,
+  OUTBOX_WAKE,
+  type OutboxApi,
+  type OutboxSink,
+} from "./exactly-once.ts";
+import { LocalCheckpoints, type ManifestPage } from "./local.ts";
+import type { Manifest } from "./manifest.ts";
+import { type Operator, OperatorRegistry } from "./operators.ts";
+
+/** The ports a checkpoint needs (a capability's ports fit; `blobs` is optional). */
+export interface CheckpointPorts {
+  sql: Sql;
+  transactionSync: TransactionSync;
+  clock: Clock;
+  wake: Wake;
+  blobs?: BlobStore;
+}
+
+/** What is passed beside the validated configuration: functions and wiring. */
+export interface CheckpointOptions extends CheckpointConfigInput {
+  /** `ctx.storage.getCurrentBookmark()`, stored in each manifest as a marker. */
+  bookmark?: () => Promise<string>;
+  /** The swap transaction (the platform passes the tables' event transaction). */
+  swapTransaction?: TransactionSync;
+  /** This DO's name: the source of outbox idempotency keys. */
+  self?: () => string;
+  /** Delivers outbox rows. */
+  outboxSink?: OutboxSink;
+  /** Hears CHECKPOINT_LARGE (default: one JSON warning line). */
+  onWarning?: (code: "CHECKPOINT_LARGE", detail: { snapshotId: string; rawBytes: number }) => void;
+}
+
+/** Wake-up key of the daily garbage collection. */
+export const GC_WAKE = "gc";
+
+/** The checkpoint logic of one DO. */
+export interface Checkpoint {
+  readonly config: CheckpointConfig;
+  /** Registers an operator (ids `[a-z0-9_.-]{1,64}`, at most 64). @throws {INVALID_INPUT} */
+  registerOperator(id: string, op: Operator): void;
+  /** Takes a local checkpoint. @throws {CHECKPOINT_BUSY} @throws {CHECKPOINT_TOO_LARGE} */
+  local(): Promise<Manifest>;
+  /**
+   * Restores checkpoint `id` (or `latest`).
+   * @throws {NOT_FOUND} @throws {CHECKPOINT_CORRUPT} @throws {CHECKPOINT_SCHEMA_MISMATCH} @throws {CHECKPOINT_BUSY}
+   */
+  restore(id: string): Promise<Manifest>;
+  /** A manifest. @throws {NOT_FOUND} */
+  get(id: string): Manifest;
+  /** Completed local checkpoints, newest first. */
+  list(limit?: number, cursor?: string): ManifestPage;
+  /** Retention and garbage collection now (`listOlderThan`: also list the BlobStore). */
+  gc(listOlderThan?: number): Promise<{ pruned: number; chunks: number; objects: number }>;
+  readonly outbox: OutboxApi;
+  readonly dedup: DedupApi;
+  readonly fence: FenceApi;
+  /** Counters: checkpoints, restores, large warnings, last sizes. */
+  readonly metrics: CheckpointMetrics;
+  /** Arms the standing wake-ups (daily gc, hourly dedup sweep, pending outbox). */
+  start(): void;
+  /** Handles one of its wake-ups. */
+  onWake(event: WakeEvent): Promise<void>;
+}
+
+/**
+ * Creates the checkpoint logic over a DO's ports.
+ * @param ports sql, transactionSync, clock, wake and (optional) blobs
+ * @param options the configuration (validated) and wiring
+ * @throws {CONFIG_INVALID} 400 naming the failing path
+ * @example
+ * const cp = createCheckpoint(ports, { keepLast: 5 });
+ * cp.registerOperator("counter", jsonOperator(() => count, (v) => { count = v as number; }));
+ * const m = await cp.local();
+ * await cp.restore(m.snapshotId);
+ */
+export function createCheckpoint(ports: CheckpointPorts, options: CheckpointOptions = {}): Checkpoint {
+  const { bookmark, swapTransaction, self, outboxSink, onWarning, ...input } = options;
+  const config = resolveConfig(input);
+  const registry = new OperatorRegistry();
+  const local = new LocalCheckpoints(
+    {
+      sql: ports.sql,
+      transactionSync: ports.transactionSync,
+      clock: ports.clock,
+      ...(ports.blobs ? { blobs: ports.blobs } : {}),
+    },
+    config,
+    registry,
+    {
+      ...(bookmark ? { bookmark } : {}),
+      ...(swapTransaction ? { swapTransaction } : {}),
+      onWarning: onWarning ?? ((code, detail) => console.warn(JSON.stringify({ level: "warn", code, ...detail }))),
+    },
+  );
+  const exactly = { sql: ports.sql, transactionSync: ports.transactionSync, clock: ports.clock, wake: ports.wake };
+  const outbox = createOutbox(exactly, config, self ?? (() => "self"), outboxSink);
+  const dedup = createDedup(exactly, config);
+  const fence = createFence(exactly);
+  const { clock, wake } = ports;
+  return {
+    config,
+    registerOperator: (id, op) => registry.register(id, op),
+    local: () => local.local(),
+    restore: (id) => local.restore(id),
+    get: (id) => local.get(id),
+    list: (limit, cursor) => local.list(limit, cursor),
+    gc: (listOlderThan) => local.gc(listOlderThan),
+    outbox,
+    dedup,
+    fence,
+    metrics: local.metrics,
+    start() {
+      wake.set(GC_WAKE, clock.now() + CHECKPOINT_LIMITS.dayMs);
+      wake.set(DEDUP_WAKE, clock.now() + CHECKPOINT_LIMITS.hourMs);
+      if (outbox.pending() > 0) wake.set(OUTBOX_WAKE, clock.now());
+    },
+    async onWake(event) {
+      if (event.key === GC_WAKE) {
+        wake.set(GC_WAKE, clock.now() + CHECKPOINT_LIMITS.dayMs);
+        if (!local.busy) await local.gc(clock.now() - CHECKPOINT_LIMITS.hourMs);
+      } else if (event.key === DEDUP_WAKE) {
+        wake.set(DEDUP_WAKE, clock.now() + CHECKPOINT_LIMITS.hourMs);
+        dedup.sweep();
+      } else if (event.key === OUTBOX_WAKE) {
+        await outbox.flush();
+      }
+    },
+  };
+}
