@@ -115,6 +115,12 @@ export interface Scheduler {
    * exist: the host ran `SCHEDULER_MIGRATIONS` before.
    */
   start(): Promise<void>;
+  /**
+   * After its tables were rewritten underneath it (a checkpoint restore): re-queues every
+   * restored lease and claim as `start()` does for a dead instance (a restore rewinds time, so
+   * this instance's own leases count as dead too), and re-arms the alarm from the tables.
+   */
+  reload(): Promise<void>;
   /** One pass: at most `maxPerPass` due rows, each isolated; re-arms in a `finally`. */
   onAlarm(): Promise<PassReport>;
   /** Resolves when the alarm calls queued by mutations finished. */
@@ -255,6 +261,16 @@ class DurableScheduler implements Scheduler {
 
   async start(): Promise<void> {
     this.#init();
+    await this.#queue.rearm();
+  }
+
+  async reload(): Promise<void> {
+    const { transactionSync, clock } = this.#ports;
+    await this.#queue.settle();
+    // A fresh id: leases and claims restored from a checkpoint belong to no running handler.
+    transactionSync(() => this.#queue.requeueLeases(newId(), clock.now()));
+    this.#ready = true;
+    this.#queue.forget();
     await this.#queue.rearm();
   }
 

@@ -152,3 +152,19 @@ describe("alarm = earliest row", () => {
     expect(r.alarm.at).toBe(T0 + 120_000);
   });
 });
+
+describe("reload() after the tables were rewritten (a checkpoint restore)", () => {
+  it("re-queues restored leases, even this instance's, and re-arms the alarm to the earliest row", async () => {
+    const r = rig(recorder().setup);
+    r.s.schedule({ key: "late", handler: "a", when: { delayMs: 3_600_000 } });
+    await r.s.settle();
+    expect(r.alarm.at).toBe(T0 + 3_600_000);
+    // What a restore does: rows rewritten underneath the scheduler, a lease left on one of them.
+    r.db.sql.exec("UPDATE sched_queue SET due_at = ?, lease = 'restored-lease'", T0 + 7_200_000);
+    r.alarm.fire(); // the alarm no longer matches the rows
+    r.clock.set(T0 + 60_000);
+    await r.s.reload();
+    expect(r.db.sql.exec("SELECT count(*) AS n FROM sched_queue WHERE lease IS NOT NULL").one().n).toBe(0);
+    expect(r.alarm.at).toBe(T0 + 60_000);
+  });
+});
