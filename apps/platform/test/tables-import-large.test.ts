@@ -1,0 +1,65 @@
+/**
+ * A large streamed import over HTTP (workerd): a body generated while it is sent (never held
+ * whole by the test or the DO) becomes a job (202, committed in batches of 10,000 rows), and its
+ * record reports the rows and bytes. Size: 300,000 rows, about 21 MB (the issue asks for 50 MB;
+ * this size keeps the test near 7 s on two shared cores; the 60 MB run is the spike's). The
+ * DO's peak heap is measured by the spike in Node (workerd does not expose it to a test).
+ */
+import { describe, expect, it } from "vitest";
+import { call, jsonOf, tokenFor, uniqueTenant } from "./helpers.ts";
+
+const ROWS = 300_000;
+
+function generated(rows: number): { stream: ReadableStream<Uint8Array>; bytes: () => number } {
+  const encoder = new TextEncoder();
+  let i = 0;
+  let sent = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (i > rows) return controller.close();
+      let text = i === 0 ? "id,name,score,flag,at\n" : "";
+      const end = Math.min(rows, i + 2_000);
+      for (i = Math.max(i, 1); i <= end; i++) {
+        text += `${i},"name ${i}, with a comma",${(i * 1.25).toFixed(2)},${i % 2 === 0},2024-03-10T09:${String(i % 60).padStart(2, "0")}:00Z\n`;
+      }
+      const chunk = encoder.encode(text);
+      sent += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+  return { stream, bytes: () => sent };
+}
+
+describe("a large streamed import", () => {
+  it(`${ROWS} rows streamed: a job, 202, committed in batches, its record complete`, async () => {
+    const tenant = uniqueTenant("big");
+    const token = await tokenFor(tenant);
+    const base = `/v1/tenants/${tenant}/tables`;
+    const body = generated(ROWS);
+    const started = Date.now();
+    const res = await call(`${base}/big/import?create=infer&key=id`, {
+      method: "POST",
+      body: body.stream,
+      headers: { "content-type": "text/csv" },
+      token,
+      // @ts-expect-error -- a streamed request body needs duplex: half (not in the DOM types)
+      duplex: "half",
+    });
+    const result = await jsonOf(res);
+    expect(res.status).toBe(202);
+    expect(result).toMatchObject({ job: true, rows: ROWS, inserted: ROWS });
+    expect(body.bytes()).toBeGreaterThan(20_000_000);
+    const record = await jsonOf(await call(`${base}/big/imports/${result.importId}`, { token }));
+    expect(record).toMatchObject({ status: "done", rowsDone: ROWS, bytesDone: body.bytes() });
+    const count = await jsonOf(
+      await call(`${base}/big/count`, {
+        method: "POST",
+        body: "{}",
+        headers: { "content-type": "application/json" },
+        token,
+      }),
+    );
+    expect(count.count).toBe(ROWS);
+    console.log(`imported ${ROWS} rows (${(body.bytes() / 1e6).toFixed(1)} MB) in ${Date.now() - started} ms`);
+  });
+});
