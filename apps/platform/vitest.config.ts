@@ -22,6 +22,7 @@ export default defineConfig({
           LIMITER: { className: "TestLimiterDO", useSQLite: true },
           BAD_PLANS: { className: "TestBadPlansDO", useSQLite: true },
           SCHED: { className: "TestSchedulerDO", useSQLite: true },
+          CDC_PROBE: { className: "TestCdcDO", useSQLite: true },
         },
       },
     }),

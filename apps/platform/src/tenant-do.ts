@@ -6,6 +6,7 @@
  * @module
  */
 
+import { type CdcApi, type CdcReceiver, cdcCapability } from "@durable/cdc";
 import type { Remote } from "@durable/core";
 import { type Plan, PlansSchema, type RateLimitApi, rateLimitCapability } from "@durable/rate-limit";
 import type { SchedulerApi } from "@durable/scheduler";
@@ -23,6 +24,7 @@ export const TENANT_DEFAULT_PLAN: Plan = PlansSchema.parse([
 /** The RPC targets of a tenant's DO, by capability name. */
 export interface TenantApis {
   tables: TablesApi;
+  cdc: CdcApi;
   meta: MetaApi;
   scheduler: SchedulerApi;
   "rate-limit": RateLimitApi;
@@ -37,10 +39,19 @@ export class TenantDO extends DOBase<Env> {
     // The platform's quota of this tenant: decided here, before any route reads a body.
     this.use(quotaCapability(env.PLANS));
     this.use(tablesCapability());
+    // Change data capture of the tenant's tables: sinks name these env bindings (the DO target is `<tenant>:<suffix>`).
+    this.use(cdcCapability({ queues: { CDC_EVENTS: env.CDC_EVENTS }, doTargets: { TENANT: (name) => cdcReceiver(env, name) } }));
     this.use(metaCapability());
     // The tenant's own limiter (for its users' keys); its hourly sweep is a scheduler wake-up.
     this.use(rateLimitCapability({ plans: [TENANT_DEFAULT_PLAN], defaultPlan: "default" }));
   }
+}
+
+/** The `cdc` RPC target of the tenant DO called `name` (`<tenant>:<suffix>`), for the DO-to-DO sink. */
+function cdcReceiver(env: Env, name: string): CdcReceiver {
+  const tenant = name.split(":")[0] ?? name;
+  const stub = env.TENANT.getByName(name) as unknown as TenantStub;
+  return { receive: (batch) => stub.capability("cdc", tenant).receive(batch) };
 }
 
 /** A TenantDO stub as a caller types it: the accessor with each capability's API. */
