@@ -40,7 +40,12 @@ export class TenantDO extends DOBase<Env> {
     this.use(quotaCapability(env.PLANS));
     this.use(tablesCapability());
     // Change data capture of the tenant's tables: sinks name these env bindings (the DO target is `<tenant>:<suffix>`).
-    this.use(cdcCapability({ queues: { CDC_EVENTS: env.CDC_EVENTS }, doTargets: { TENANT: (name) => cdcReceiver(env, name) } }));
+    this.use(
+      cdcCapability({
+        queues: { CDC_EVENTS: env.CDC_EVENTS },
+        doTargets: { TENANT: (name) => cdcReceiver(env, name) },
+      }),
+    );
     this.use(metaCapability());
     // The tenant's own limiter (for its users' keys); its hourly sweep is a scheduler wake-up.
     this.use(rateLimitCapability({ plans: [TENANT_DEFAULT_PLAN], defaultPlan: "default" }));
