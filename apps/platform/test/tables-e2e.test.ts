@@ -146,3 +146,48 @@ describe("table users over HTTP", () => {
     expect((await probe(name, "/tables/flights", "DELETE")).status).toBe(204);
   });
 });
+
+describe("CDC end to end over HTTP (issue 10)", () => {
+  it("a pull consumer tracking flights sees exactly the 10,000 inserted rows as `c` events in one txId, then one `u` and one `d`", async () => {
+    const tenant = uniqueTenant("cdc-e2e");
+    const token = await tokenFor(tenant);
+    const base = `/v1/tenants/${tenant}`;
+    expect((await call(`${base}/tables`, jsonInit("POST", FLIGHTS, token))).status).toBe(201);
+    expect((await call(`${base}/cdc/tables`, jsonInit("POST", { table: "flights" }, token))).status).toBe(201);
+    const consumer = { name: "e2e", sink: { type: "pull" } };
+    expect((await call(`${base}/cdc/consumers`, jsonInit("POST", consumer, token))).status).toBe(201);
+    const rows = Array.from({ length: 10_000 }, (_, i) => row(i + 1));
+    await call(`${base}/tables/flights/rows`, jsonInit("POST", { rows, mode: "insert" }, token));
+    const events: { op: string; key: { id: number }; after: unknown; source: { txId: number } }[] = [];
+    for (;;) {
+      const page = await jsonOf(await call(`${base}/cdc/consumers/e2e/events?limit=1000`, { token }));
+      const batch = page.events as typeof events;
+      if (batch.length === 0) break;
+      events.push(...batch);
+      const commit = await call(`${base}/cdc/consumers/e2e/commit`, jsonInit("POST", { lsn: page.nextLsn }, token));
+      expect(commit.status).toBe(200);
+      if (!page.hasMore) break;
+    }
+    expect(events).toHaveLength(10_000);
+    expect(events.every((e) => e.op === "c")).toBe(true);
+    expect(events.map((e) => e.key.id)).toEqual(rows.map((r) => r.id));
+    expect(new Set(events.map((e) => e.source.txId)).size).toBe(1);
+    expect(events.map((e) => e.after)).toEqual(rows);
+    await call(`${base}/tables/flights/rows/7`, jsonInit("PATCH", { set: { delay: 999 } }, token));
+    await call(`${base}/tables/flights/rows`, jsonInit("DELETE", { keys: [8] }, token));
+    const tail = await jsonOf(await call(`${base}/cdc/consumers/e2e/events?limit=1000`, { token }));
+    const changes = tail.events as {
+      op: string;
+      key: { id: number };
+      before: { delay: number };
+      after: { delay: number } | null;
+    }[];
+    expect(changes.map((e) => [e.op, e.key.id])).toEqual([
+      ["u", 7],
+      ["d", 8],
+    ]);
+    expect(changes[0]?.before.delay).toBe(row(7).delay);
+    expect(changes[0]?.after?.delay).toBe(999);
+    expect(changes[1]?.after).toBeNull();
+  });
+});
