@@ -168,7 +168,7 @@ describe("cdc in DO SQLite", () => {
     expect(events.slice(0, 5).map((e) => e.after?.paid)).toEqual([true, false, true, false, true]);
     expect(events[0]?.after?.data).toBe("AAEC");
     expect(events[0]?.source.ts_ms).toBeGreaterThanOrEqual(before - 5_000);
-    expect(events[0]?.source.ts_ms % 1).toBe(0);
+    expect(Number.isInteger(events[0]?.source.ts_ms)).toBe(true);
     expect((await probe(name, "/cdc/consumers/p/commit", "POST", { lsn: page.nextLsn })).status).toBe(200);
     expect((await probe(name, "/tables/orders/rows", "POST", { rows: [{ id: 9 }] })).status).toBe(200);
   });
