@@ -24,11 +24,14 @@ export interface TokenClaims {
   iat: number;
 }
 
-/** Scopes each role gets by default. `plan:write` lets an operator change a tenant's plan. */
+/**
+ * Scopes each role gets by default. `plan:write` lets an operator change a tenant's plan;
+ * `checkpoint:restore` (restore and recover destroy newer state) is never a tenant's.
+ */
 export const DEFAULT_SCOPES: Record<Role, string[]> = {
   tenant: ["read", "write"],
-  operator: ["read", "write", "plan:write"],
-  platform: ["platform:read", "plan:write"],
+  operator: ["read", "write", "plan:write", "checkpoint:restore"],
+  platform: ["platform:read", "plan:write", "checkpoint:restore"],
 };
 
 const ClaimsSchema = z.object({

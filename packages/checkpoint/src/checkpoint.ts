@@ -40,6 +40,8 @@ export interface CheckpointOptions extends CheckpointConfigInput {
   self?: () => string;
   /** Delivers outbox rows. */
   outboxSink?: OutboxSink;
+  /** The BlobStore prefix, read when a checkpoint is written (`ckpt/<tenant>/<DO name>`); overrides `blobPrefix`. */
+  blobPrefixOf?: () => string;
   /** Hears CHECKPOINT_LARGE (default: one JSON warning line). */
   onWarning?: (code: "CHECKPOINT_LARGE", detail: { snapshotId: string; rawBytes: number }) => void;
 }
@@ -88,7 +90,7 @@ export interface Checkpoint {
  * await cp.restore(m.snapshotId);
  */
 export function createCheckpoint(ports: CheckpointPorts, options: CheckpointOptions = {}): Checkpoint {
-  const { bookmark, swapTransaction, self, outboxSink, onWarning, ...input } = options;
+  const { bookmark, swapTransaction, self, outboxSink, onWarning, blobPrefixOf, ...input } = options;
   const config = resolveConfig(input);
   const registry = new OperatorRegistry();
   const local = new LocalCheckpoints(
@@ -103,6 +105,7 @@ export function createCheckpoint(ports: CheckpointPorts, options: CheckpointOpti
     {
       ...(bookmark ? { bookmark } : {}),
       ...(swapTransaction ? { swapTransaction } : {}),
+      ...(blobPrefixOf ? { blobPrefixOf } : {}),
       onWarning: onWarning ?? ((code, detail) => console.warn(JSON.stringify({ level: "warn", code, ...detail }))),
     },
   );

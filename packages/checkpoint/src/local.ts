@@ -22,6 +22,8 @@ export interface LocalHooks {
   onWarning?: (code: "CHECKPOINT_LARGE", detail: { snapshotId: string; rawBytes: number }) => void;
   /** Snapshot ids retention must keep (the latest completed global epoch's). */
   protectedSnapshots?: () => ReadonlySet<string>;
+  /** The BlobStore prefix, read at each write (overrides the configured one). */
+  blobPrefixOf?: () => string;
   /** True while this DO holds a pending epoch's capture (local and restore are then busy). */
   holdsPendingCapture?: () => boolean;
 }
@@ -107,7 +109,7 @@ export class LocalCheckpoints {
     this.active.add(snapshotId);
     try {
       const bookmark = this.#hooks.bookmark ? await this.#hooks.bookmark() : null;
-      const manifest = await commitStage(this.#ports, this.#config, {
+      const manifest = await commitStage(this.#ports, this.#resolved(), {
         stageId,
         snapshotId,
         epoch,
@@ -184,11 +186,16 @@ export class LocalCheckpoints {
     return { items, cursor: rows.length > limit && last ? `${last.createdAt}.${last.snapshotId}` : null };
   }
 
+  #resolved(): CheckpointConfig {
+    const prefix = this.#hooks.blobPrefixOf?.();
+    return prefix ? { ...this.#config, blobPrefix: prefix } : this.#config;
+  }
+
   /** Retention, then collection of unreferenced chunks and objects. */
   async gc(listOlderThan?: number): Promise<GcReport> {
     const { sql, blobs } = this.#ports;
     const pruned = prune(sql, this.#config.keepLast, this.#hooks.protectedSnapshots?.() ?? new Set());
-    const rest = await collect(sql, blobs, this.active, this.#config.blobPrefix, listOlderThan);
+    const rest = await collect(sql, blobs, this.active, this.#resolved().blobPrefix, listOlderThan);
     return { pruned, ...rest };
   }
 }

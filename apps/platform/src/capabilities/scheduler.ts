@@ -7,16 +7,28 @@
 import type { AlarmOwnerDefinition } from "@durable/core";
 import { type Scheduler, type SchedulerCapability, schedulerCapability } from "@durable/scheduler";
 import { z } from "zod";
+import type { CheckpointRef } from "./checkpoint.ts";
 
 /**
  * The scheduler of a platform DO, with the `platform.noop` handler (a target for health checks
  * and tests of the schedule API).
  * @param setup registers more handlers and tasks (test fixtures)
+ * @param checkpoint the DO's checkpoint, composed later: registers `checkpoint.local` (payload `{}`)
  */
-export function platformScheduler(setup?: (scheduler: Scheduler) => void): AlarmOwnerDefinition<SchedulerCapability> {
+export function platformScheduler(
+  setup?: (scheduler: Scheduler) => void,
+  checkpoint?: CheckpointRef,
+): AlarmOwnerDefinition<SchedulerCapability> {
   return schedulerCapability({
     setup: (scheduler) => {
       scheduler.handler("platform.noop", z.unknown(), () => {});
+      if (checkpoint) {
+        scheduler.handler("checkpoint.local", z.object({}).strict().optional(), async () => {
+          const cp = checkpoint();
+          if (!cp) throw new Error("checkpoint.local: this DO composes no checkpoint");
+          await cp.local();
+        });
+      }
       setup?.(scheduler);
     },
   });

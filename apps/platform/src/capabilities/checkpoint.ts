@@ -1,0 +1,85 @@
+/**
+ * `checkpoint` in the platform: the checkpoint capability of a tenant DO, with the tenant's
+ * operators — `tables` (catalog and user tables), `scheduler` (`sched_*` except other
+ * capabilities' wake-ups; `afterRestore` reloads the scheduler) and `meta` (`meta_kv`). Never
+ * captured: `platform_identity`, `core_migrations`, `ckpt_*`, `cdc_*` (LSNs never go back),
+ * `rl_*` (a restore would refund quota). Restores run inside the tables' event transaction.
+ * @module
+ */
+import {
+  type Checkpoint,
+  type CheckpointCapability,
+  checkpointCapability,
+  migrationVersion,
+  type Operator,
+  tablesOperator,
+} from "@durable/checkpoint";
+import type { CapabilityDefinition, Sql } from "@durable/core";
+import type { SchedulerCapability } from "@durable/scheduler";
+import type { TablesCapability } from "@durable/tables";
+import { tenantTablesOperator } from "./checkpoint-tables.ts";
+
+/** The scheduler's tables, `sched_stats` last (its triggers' table: the captured rows win). */
+function schedulerTables(sql: Sql): (string | { table: string; where: string })[] {
+  const names = sql
+    .exec<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'sched\\_%' ESCAPE '\\' ORDER BY name",
+    )
+    .toArray()
+    .map((r) => r.name)
+    .filter((n) => n !== "sched_stats");
+  // Other capabilities' wake-ups live in sched_queue: they are theirs, not the tenant's schedules.
+  return [...names.map((n) => (n === "sched_queue" ? { table: n, where: "kind != 'wake'" } : n)), "sched_stats"];
+}
+
+/** The scheduler operator: its tables, then `reload()` after the swap. */
+function schedulerOperator(sql: Sql, capability: SchedulerCapability): Operator {
+  const inner = () => tablesOperator(sql, schedulerTables(sql));
+  return {
+    schemaVersion: () => migrationVersion(sql, "scheduler"),
+    capture: () => inner().capture(),
+    restore: (records) => inner().restore(records),
+    afterRestore: () => capability.scheduler.reload(),
+  };
+}
+
+/** Where the DO's bookmark and name come from. */
+export interface PlatformCheckpointContext {
+  /** `ctx.storage.getCurrentBookmark()`. */
+  bookmark: () => Promise<string>;
+  /** The DO's name (`<tenant>` or `<tenant>:<label>`), when the runtime gives it. */
+  name: () => string | undefined;
+}
+
+/**
+ * The checkpoint capability of a platform DO; compose it last (it requires tables and the
+ * scheduler).
+ * @example
+ * this.use(platformCheckpoint({ bookmark: () => ctx.storage.getCurrentBookmark(), name: () => ctx.id.name }));
+ */
+export function platformCheckpoint(context: PlatformCheckpointContext): CapabilityDefinition<CheckpointCapability> {
+  return checkpointCapability({
+    requires: ["scheduler", "tables"],
+    bookmark: context.bookmark,
+    wire: (ports, required) => {
+      const { tables } = required.get<TablesCapability>("tables");
+      const self = () => context.name() ?? ports.tenant() ?? "unknown";
+      return {
+        swapTransaction: (fn) => tables.events.transact(() => fn()),
+        self,
+        blobPrefixOf: () => `ckpt/${ports.tenant() ?? "unknown"}/${self()}`,
+      };
+    },
+    setup: (cp, { sql }, required) => {
+      cp.registerOperator("tables", tenantTablesOperator(sql, required.get<TablesCapability>("tables").tables));
+      cp.registerOperator("scheduler", schedulerOperator(sql, required.get<SchedulerCapability>("scheduler")));
+      cp.registerOperator(
+        "meta",
+        tablesOperator(sql, ["meta_kv"], () => migrationVersion(sql, "meta")),
+      );
+    },
+  });
+}
+
+/** A late-bound reference: the scheduler's handlers are registered before the checkpoint exists. */
+export type CheckpointRef = () => Checkpoint | undefined;
