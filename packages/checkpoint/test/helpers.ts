@@ -6,10 +6,15 @@ import { expect } from "vitest";
 import { type CheckpointCapabilityOptions, checkpointCapability, tablesOperator } from "../src/index.ts";
 
 /** A host with `app_accounts(id, balance, note, data)` and a checkpoint over it. */
-export async function accountHost(options: CheckpointCapabilityOptions = {}, version: { v: number } = { v: 1 }) {
-  const db = openSqlite();
+export async function accountHost(
+  options: CheckpointCapabilityOptions = {},
+  version: { v: number } = { v: 1 },
+  existing?: ReturnType<typeof openSqlite>,
+) {
+  // An existing database is a restart: the same storage, a new composition.
+  const db = existing ?? openSqlite();
   db.sql.exec(
-    "CREATE TABLE app_accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL, note TEXT, data BLOB) STRICT",
+    "CREATE TABLE IF NOT EXISTS app_accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL, note TEXT, data BLOB) STRICT",
   );
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const host = new TestHost({ sql: db.sql, transactionSync: db.transactionSync, clock });
