@@ -99,11 +99,16 @@ const again = repeated.map((s) => qerror(estimator.estimate(s.q.request).rows, s
 // Speed: a warm-up pass, then every estimate timed.
 for (const q of workload) estimator.estimate(q.request);
 const times: number[] = [];
+const timesByClass = new Map<string, number[]>();
 for (let round = 0; round < 3; round++) {
   for (const q of workload) {
     const s = performance.now();
     estimator.estimate(q.request);
-    times.push((performance.now() - s) * 1000);
+    const us = (performance.now() - s) * 1000;
+    times.push(us);
+    const list = timesByClass.get(q.cls) ?? [];
+    list.push(us);
+    timesByClass.set(q.cls, list);
   }
 }
 times.sort((a, b) => a - b);
@@ -148,6 +153,13 @@ printTable("feedback: 20% of the queries repeated after their actuals were repor
   { pass: "with feedback", ...pick(qsummary(again)) },
 ]);
 const hookNsPerRow = ((hookedMs - bareMs) * 1e6) / flights.length;
+printTable(
+  "estimate() µs by query class (warm)",
+  [...timesByClass].sort().map(([cls, ts]) => {
+    const sorted = [...ts].sort((a, b) => a - b);
+    return { class: cls, p50: round(quantile(sorted, 0.5), 1), p99: round(quantile(sorted, 0.99), 1) };
+  }),
+);
 printTable("speed", [
   { what: "estimate() warm, µs", p50: round(quantile(times, 0.5), 1), p90: round(quantile(times, 0.9), 1), p99: round(quantile(times, 0.99), 1) },
   { what: "flights load, ms (bare / with hook)", p50: round(bareMs), p90: round(hookedMs), p99: round(hookNsPerRow, 1) },
@@ -155,6 +167,12 @@ printTable("speed", [
 ]);
 console.log(`\nhook cost: ${round(hookNsPerRow, 1)} ns per row on the 6-column flights table (with-hook load ${round(flights.length / (hookedMs / 1000))} rows/s vs bare ${round(flights.length / (bareMs / 1000))} rows/s, ratio ${round(bareMs / hookedMs, 3)})`);
 console.log(`total ${round((performance.now() - t0) / 1000, 1)} s`);
+
+if (process.argv.includes("--worst")) {
+  for (const s of [...scored].sort((a, b) => b.qe - a.qe).slice(0, 30)) {
+    console.log(round(s.qe, 1), s.q.cls, s.q.truth, round(s.est.rows, 1), s.est.method, JSON.stringify(s.q.request), JSON.stringify(s.est.explain.joins ?? []), JSON.stringify(s.est.explain.groupBy ?? {}));
+  }
+}
 
 function pick(s: ReturnType<typeof qsummary>) {
   return { n: s.n, p50: round(s.p50), p90: round(s.p90), p99: round(s.p99), "≤2× %": round(s.within2, 1) };

@@ -16,6 +16,9 @@ import { SpaceSaving } from "./space-saving.ts";
 import type { OrderedValue } from "./value-order.ts";
 import { truncateUtf8, utf8Length } from "./value-order.ts";
 
+/** Most sample values kept for the Good–Turing bound of equalities. */
+export const MAX_SEEN = 4000;
+
 /** Largest stored column, in bytes. */
 export const MAX_COLUMN_BYTES = 64 * 1024;
 
@@ -44,6 +47,13 @@ export interface AnalyzedColumn {
   avgWidth: number;
   /** Rows of the sample it came from (its σ). */
   sampleRows: number;
+  /**
+   * The sample's other values (not MCVs) when it holds few enough: sorted high halves of their
+   * hashes with their sample counts, and the sample's distinct and once-seen value counts. An
+   * equality on a value the sample never saw is then bounded by Good–Turing instead of taking
+   * the average frequency.
+   */
+  seen: { hashes: Uint32Array; counts: Uint32Array; distinct: number; once: number } | null;
 }
 
 /** Sketch parameters of a column. */
@@ -144,6 +154,11 @@ export class ColumnStats {
       const hist = a.histogram && level >= 1 ? a.histogram.truncated(level >= 4 ? 8 : 16) : a.histogram;
       if (hist) w.u8(1).chunk(hist.toBytes());
       else w.u8(0);
+      const seen = level >= 3 ? null : a.seen;
+      if (seen) {
+        w.u8(1).u32(seen.hashes.length).f64(seen.distinct).f64(seen.once);
+        for (let i = 0; i < seen.hashes.length; i++) w.u32(seen.hashes[i] as number).u32(seen.counts[i] as number);
+      } else w.u8(0);
     }
     return w.finish();
   }
@@ -173,11 +188,26 @@ export class ColumnStats {
         sampleRows: r.f64(),
         mcvs: [],
         histogram: null,
+        seen: null,
       };
       const n = r.u32();
       if (n > 10_000) throw sketchCorrupt("too many MCVs");
       for (let i = 0; i < n; i++) a.mcvs.push({ value: r.item(), freq: r.f64() });
       if (r.u8() === 1) a.histogram = EquiDepthHistogram.fromBytes(r.chunk());
+      if (r.u8() === 1) {
+        const n = r.u32();
+        if (n > MAX_SEEN) throw sketchCorrupt("too many seen values");
+        const distinct = r.f64();
+        const once = r.f64();
+        const hashes = new Uint32Array(n);
+        const counts = new Uint32Array(n);
+        for (let i = 0; i < n; i++) {
+          hashes[i] = r.u32();
+          counts[i] = r.u32();
+          if (i > 0 && (hashes[i] as number) <= (hashes[i - 1] as number)) throw sketchCorrupt("seen values out of order");
+        }
+        a.seen = { hashes, counts, distinct, once };
+      }
       const ok = [a.nullFrac, a.ndv, a.avgWidth, a.sampleRows].every((v) => Number.isFinite(v) && v >= 0);
       if (!ok || a.nullFrac > 1 || a.mcvs.some((m) => !(m.freq >= 0 && m.freq <= 1))) {
         throw sketchCorrupt("column ANALYZE result");

@@ -4,7 +4,7 @@
  * hook's sketches saw every row they win; otherwise ANALYZE's numbers do.
  * @module
  */
-import type { ColumnKind, ColumnStats, Mcv } from "./column-stats.ts";
+import type { AnalyzedColumn, ColumnKind, ColumnStats, Mcv } from "./column-stats.ts";
 import { EquiDepthHistogram } from "./histogram.ts";
 import type { TableStats } from "./table-stats.ts";
 import { compareValues, type OrderedValue } from "./value-order.ts";
@@ -29,6 +29,8 @@ export interface ColumnView {
   basis: number;
   /** Whether ANALYZE or the sketches provided anything beyond the null count. */
   hasValues: boolean;
+  /** The ANALYZE sample's other values (see `AnalyzedColumn.seen`), when the view uses ANALYZE's numbers. */
+  seen: AnalyzedColumn["seen"];
 }
 
 const cache = new WeakMap<ColumnStats, { tableVersion: number; rows: number; view: ColumnView }>();
@@ -62,10 +64,12 @@ function derive(table: TableStats, col: ColumnStats, target: number): ColumnView
   let mcvs: Mcv[] = [];
   let histogram: EquiDepthHistogram | null = null;
   let basis = rows;
+  let seen: AnalyzedColumn["seen"] = null;
   if (a && !(covered && table.mods > 0.2 * Math.max(rows, 1))) {
     mcvs = a.mcvs;
     histogram = a.histogram;
     basis = a.sampleRows;
+    seen = table.mods <= 0.1 * Math.max(rows, 1) ? a.seen : null;
   } else if (col.mcv && col.kll && covered && col.valueCount > 0) {
     const avg = ndv ? nonNull / ndv : Number.POSITIVE_INFINITY;
     mcvs = col.mcv
@@ -108,6 +112,7 @@ function derive(table: TableStats, col: ColumnStats, target: number): ColumnView
     max,
     basis: Math.max(1, basis),
     hasValues: ndv !== null || histogram !== null || mcvs.length > 0,
+    seen,
   };
 }
 

@@ -269,7 +269,7 @@ export class CostEstimator {
     const def = this.#cache.def(name);
     const indexed = new Set([def.primaryKey[0] ?? "", ...def.indexes.map((ix) => ix.columns[0] ?? "")]);
     const target = this.config.statisticsTarget;
-    if (heuristic) return { name, rows: t.rowCount, view: () => null, sample: [], partition: undefined, indexed };
+    if (heuristic) return { name, rows: t.rowCount, view: () => null, sample: [], partition: undefined, indexed, version: -1 };
     return {
       name,
       rows: t.rowCount,
@@ -280,6 +280,7 @@ export class CostEstimator {
       sample: t.rowCount === 0 ? [] : t.reservoir.rows,
       partition: this.#partitions?.stats(name),
       indexed,
+      version: t.version,
     };
   }
 

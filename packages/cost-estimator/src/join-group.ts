@@ -6,6 +6,7 @@
  * scaled by Duj1 when it holds them.
  * @module
  */
+import type { Predicate } from "@durable/core";
 import type { ColumnView } from "./column-view.ts";
 
 /** An ndv after a filter of selectivity `s` over `n` rows: d·(1 − (1 − s)^(N/d)). */
@@ -57,10 +58,72 @@ export function sampleCombinations(
 ): { d: number; f1: number } {
   const counts = new Map<string, number>();
   for (const row of rows) {
-    const key = JSON.stringify(columns.map((c) => row[c] ?? null));
+    let key = "";
+    for (const c of columns) {
+      const v = row[c] ?? null;
+      key += `${typeof v === "number" ? "n" : v === null ? "_" : "s"}${String(v)}\u0001`;
+    }
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   let f1 = 0;
   for (const c of counts.values()) if (c === 1) f1++;
   return { d: counts.size, f1 };
+}
+
+/**
+ * Distinct values of `col` left after `where` (selectivity `s` over `n` rows). A filter on the
+ * column itself restricts its domain (`=` leaves 1 value, `in` its k values, a range about d·s);
+ * a filter on other columns thins it as d·(1 − (1 − s)^(N/d)).
+ */
+export function ndvAfter(d: number, col: string, where: Predicate | undefined, s: number, n: number): number {
+  const thinned = reducedNdv(d, s, n);
+  if (!where) return thinned;
+  const leaves = "and" in where ? where.and : [where];
+  let domain = Number.POSITIVE_INFINITY;
+  for (const p of leaves) {
+    if (!("op" in p) || p.col !== col) continue;
+    if (p.op === "=") domain = Math.min(domain, 1);
+    else if (p.op === "in") domain = Math.min(domain, new Set(p.values).size);
+    else if (p.op !== "isNotNull" && p.op !== "!=") domain = Math.min(domain, Math.max(1, d * s));
+  }
+  return Math.min(thinned, domain);
+}
+
+/** A column's value distribution as the group estimate needs it: single values and a uniform rest. */
+export interface Distribution {
+  /** Frequencies of single values (MCVs, and NULL as one group). */
+  singles: number[];
+  /** How many other values share `restFreq` equally. */
+  restCount: number;
+  restFreq: number;
+}
+
+/** The distribution of a column from its view. */
+export function distributionOf(v: ColumnView): Distribution {
+  const singles = v.mcvs.map((m) => m.freq);
+  if (v.nullFrac > 0) singles.push(v.nullFrac);
+  const restCount = Math.max(0, Math.round((v.ndv ?? 0) - v.mcvs.length));
+  return { singles, restCount, restFreq: Math.max(0, 1 - v.nullFrac - v.mcvTotal) };
+}
+
+/**
+ * Expected distinct pairs among `n` rows if the two columns were independent:
+ * Σ (1 − (1 − p·q)^n) over every pair of values (the rest counted class by class).
+ */
+export function expectedPairs(a: Distribution, b: Distribution, n: number): number {
+  const classes = (d: Distribution): [number, number][] => [
+    ...d.singles.map((f): [number, number] => [f, 1]),
+    ...(d.restCount > 0 ? [[d.restFreq / d.restCount, d.restCount] as [number, number]] : []),
+  ];
+  const ca = classes(a);
+  const cb = classes(b);
+  let total = 0;
+  for (const [p, m] of ca) {
+    for (const [q, k] of cb) {
+      const pq = p * q;
+      if (pq <= 0) continue;
+      total += m * k * (1 - Math.exp(n * Math.log1p(-Math.min(pq, 1 - 1e-15))));
+    }
+  }
+  return total;
 }

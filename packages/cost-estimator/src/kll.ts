@@ -16,6 +16,7 @@ const C = 2 / 3;
 const MIN_CAPACITY = 8;
 
 const numeric = (a: number, b: number) => a - b;
+const HIGH_UNITS = /[\uD800-\uFFFF]/;
 
 /** One item of the sorted view with its cumulative weight (items ≤ it). */
 export interface WeightedItem {
@@ -41,6 +42,8 @@ export class KllSketch {
   readonly #rng: Rng;
   #sorted: { values: OrderedValue[]; cum: Float64Array } | null = null;
   #maxSizeCache = 0;
+  /** No string item holds a UTF-16 unit ≥ U+D800 (so the native sort orders by code point). */
+  #basic = true;
   #maxSizeLevels = 0;
 
   /** @throws {INVALID_SKETCH_PARAMS} k < 8 */
@@ -89,6 +92,7 @@ export class KllSketch {
   /** Adds one number or string (strings cut to 64 UTF-8 bytes). */
   update(value: OrderedValue): void {
     const v = typeof value === "string" ? truncateUtf8(value, KLL_MAX_ITEM_BYTES) : value;
+    if (this.#basic && typeof v === "string" && HIGH_UNITS.test(v)) this.#basic = false;
     const kind = typeof v === "number" ? "number" : "string";
     if (this.#kind === null) this.#kind = kind;
     else if (this.#kind !== kind) return;
@@ -103,6 +107,8 @@ export class KllSketch {
 
   #sort(items: OrderedValue[]): void {
     if (this.#kind === "number") (items as number[]).sort(numeric);
+    // Below U+D800, UTF-16 order is code-point (UTF-8) order: the native sort is exact and fast.
+    else if (this.#basic) items.sort();
     else items.sort(compareValues);
   }
 
@@ -127,6 +133,7 @@ export class KllSketch {
     if (other.#n === 0) return this;
     if (this.#kind !== null && other.#kind !== null && this.#kind !== other.#kind) return this;
     this.#kind ??= other.#kind;
+    this.#basic &&= other.#basic;
     while (this.#levels.length < other.#levels.length) this.#levels.push([]);
     other.#levels.forEach((level, h) => {
       for (const v of level) (this.#levels[h] as OrderedValue[]).push(v);
@@ -248,6 +255,7 @@ export class KllSketch {
         const v = r.item();
         if ((typeof v === "number" ? "number" : "string") !== out.#kind)
           throw sketchCorrupt("KLL item of another kind");
+        if (typeof v === "string" && HIGH_UNITS.test(v)) out.#basic = false;
         level.push(v);
       }
       out.#levels.push(level);

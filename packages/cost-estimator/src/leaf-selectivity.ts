@@ -5,11 +5,14 @@
  * comparison.
  * @module
  */
-import { evaluatePredicate, likePrefix, likeToRegExp, type Predicate, type SqlRow } from "@durable/core";
+import { likePrefix, likeToRegExp, type Predicate, type SqlRow } from "@durable/core";
 import type { ColumnView } from "./column-view.ts";
+import { hash64 } from "./hash.ts";
 import { HEURISTICS, wilson } from "./heuristics.ts";
+import { countMatches } from "./matcher.ts";
 import type { PartitionStats } from "./partition-stats.ts";
-import { compareValues, type OrderedValue } from "./value-order.ts";
+import { MCV_MAX_VALUE_BYTES } from "./space-saving.ts";
+import { compareValues, type OrderedValue, truncateUtf8 } from "./value-order.ts";
 
 /** Where a number came from, best first. */
 export type Stage = "sketch" | "partition" | "sample" | "heuristic";
@@ -57,7 +60,22 @@ function eqFreq(view: ColumnView, v: OrderedValue): number {
   }
   const rest = Math.max(0, 1 - view.nullFrac - view.mcvTotal);
   const d = Math.max(1, (view.ndv ?? HEURISTICS.groupNdv) - view.mcvs.length);
-  return rest / d;
+  const avg = rest / d;
+  const seen = view.seen;
+  if (!seen || view.basis <= 0) return avg;
+  const h = hash64(typeof v === "string" ? truncateUtf8(v, MCV_MAX_VALUE_BYTES) : v)[0];
+  let lo = 0;
+  let hi = seen.hashes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((seen.hashes[mid] as number) < h) lo = mid + 1;
+    else hi = mid;
+  }
+  if (seen.hashes[lo] === h) return (seen.counts[lo] as number) / view.basis;
+  // Never sampled: Good–Turing puts the unseen values' mass at (seen once)/n, shared by the
+  // values the sample missed; and an unseen value is below 1/n of the rows.
+  const missed = Math.max(1, (view.ndv ?? seen.distinct) - seen.distinct);
+  return Math.min(avg, seen.once / view.basis / missed, 0.5 / view.basis);
 }
 
 /** Fraction of all rows with value below `x` (≤ x when inclusive), MCVs counted exactly. */
@@ -170,17 +188,7 @@ function partitionLeaf(p: Leaf, stats: PartitionStats): Sel | null {
 export function sampleSel(p: Predicate, sample: readonly SqlRow[]): (Sel & { matches: number }) | null {
   const n = sample.length;
   if (n === 0) return null;
-  let k = 0;
-  for (const row of sample) {
-    if (
-      evaluatePredicate(
-        p,
-        (c) => row[c] ?? null,
-        (_c, v) => (typeof v === "boolean" ? (v ? 1 : 0) : v),
-      ) === true
-    )
-      k++;
-  }
+  const k = countMatches(p, sample);
   const [low, high] = wilson(k, n);
   return { ...sel(k === 0 ? 0.5 / n : k / n, "sample", low, high), matches: k };
 }

@@ -6,9 +6,10 @@
  * @module
  */
 import type { SqlRow } from "@durable/core";
-import type { AnalyzedColumn, ColumnStats, Mcv } from "./column-stats.ts";
+import { type AnalyzedColumn, type ColumnStats, MAX_SEEN, type Mcv } from "./column-stats.ts";
 import { EquiDepthHistogram } from "./histogram.ts";
 import { MCV_MAX_VALUE_BYTES } from "./space-saving.ts";
+import { hash64 } from "./hash.ts";
 import { compareValues, type OrderedValue, truncateUtf8, utf8Length } from "./value-order.ts";
 
 /** Haas–Stokes Duj1: n·d / (n − f1 + f1·n/N). */
@@ -52,7 +53,7 @@ export function analyzeColumn(
   const nullFrac = n === 0 ? 0 : nulls / n;
   const avgWidth = nonNull === 0 ? 0 : width / nonNull;
   if (col.kind === "opaque" || nonNull === 0) {
-    return { nullFrac, ndv: 0, mcvs: [], histogram: null, avgWidth, sampleRows: n };
+    return { nullFrac, ndv: 0, mcvs: [], histogram: null, avgWidth, sampleRows: n, seen: null };
   }
   const d = counts.size;
   let f1 = 0;
@@ -79,5 +80,27 @@ export function analyzeColumn(
   if (rest.length > 0 && typeof rest[0] === "number") (rest as number[]).sort((a, b) => a - b);
   else rest.sort(compareValues);
   const histogram = rest.length > 0 ? EquiDepthHistogram.fromSorted(rest, target) : null;
-  return { nullFrac, ndv: Math.max(ndv, mcvs.length), mcvs, histogram, avgWidth, sampleRows: n };
+  return { nullFrac, ndv: Math.max(ndv, mcvs.length), mcvs, histogram, avgWidth, sampleRows: n, seen: seenValues(counts, isMcv, d, f1) };
+}
+
+/** The sample's non-MCV values as sorted 32-bit hashes with counts, or null when there are too many. */
+function seenValues(
+  counts: ReadonlyMap<OrderedValue, number>,
+  isMcv: ReadonlySet<OrderedValue>,
+  distinct: number,
+  once: number,
+): AnalyzedColumn["seen"] {
+  if (counts.size - isMcv.size > MAX_SEEN) return null;
+  const byHash = new Map<number, number>();
+  for (const [v, c] of counts) {
+    if (isMcv.has(v)) continue;
+    const h = hash64(v)[0];
+    byHash.set(h, (byHash.get(h) ?? 0) + c);
+  }
+  const hashes = Uint32Array.from([...byHash.keys()].sort((a, b) => a - b));
+  const out = new Uint32Array(hashes.length);
+  hashes.forEach((h, i) => {
+    out[i] = byHash.get(h) ?? 0;
+  });
+  return { hashes, counts: out, distinct, once };
 }

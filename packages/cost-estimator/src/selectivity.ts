@@ -79,12 +79,15 @@ function columnFactor(terms: Predicate[], results: Sel[], ctx: SelectivityContex
 
 function andSel(p: { and: Predicate[] }, ctx: SelectivityContext): Sel {
   const columns = columnsOf(p);
+  let bound: Sel | null = null;
   if (columns.size >= 2) {
     const sampled = sampleSel(p, ctx.sample);
     if (sampled && sampled.matches >= MIN_SAMPLE_MATCHES) {
       const { matches: _m, ...r } = sampled;
       return record(ctx, p, r);
     }
+    // Too few matches to estimate from, but enough rows to bound: backoff stays inside Wilson's interval.
+    if (sampled && ctx.sample.length >= 100) bound = sampled;
   }
   // Group the operands by the one column they read (multi-column operands stand alone).
   const groups = new Map<string, { terms: Predicate[]; results: Sel[] }>();
@@ -111,6 +114,11 @@ function andSel(p: { and: Predicate[] }, ctx: SelectivityContext): Sel {
     high *= f.high ** e;
     stage = worst(stage, f.stage);
   });
+  if (bound) {
+    s = Math.min(Math.max(s, bound.low), bound.high);
+    low = Math.max(Math.min(low, s), bound.low * 0.5);
+    high = Math.min(Math.max(high, s), bound.high);
+  }
   return { s: clamp(s), low: Math.min(clamp(low), s), high: Math.max(clamp(high), s), stage };
 }
 

@@ -20,7 +20,9 @@ describe("HyperLogLog", () => {
       hashInto(i, h);
       for (const s of sketches) s.addHash(h[0] as number, h[1] as number);
       while (points[next] === i) {
-        sketches.forEach((s, j) => errors[j]?.push(Math.abs(s.estimate() - i) / i));
+        sketches.forEach((s, j) => {
+          errors[j]?.push(Math.abs(s.estimate() - i) / i);
+        });
         next++;
       }
     }

@@ -1,0 +1,123 @@
+/**
+ * A predicate compiled once into a function over sampled rows, with the semantics of core's
+ * `evaluatePredicate` (three-valued logic, SQLite's BINARY order, case-sensitive `like`), so
+ * that testing the 1,000-row reservoir costs tens of microseconds, not a closure per row.
+ * Literals are already stored values.
+ * @module
+ */
+import { likeToRegExp, type Predicate, type SqlRow } from "@durable/core";
+import { compareValues } from "./value-order.ts";
+
+/** true, false, or null (SQL's unknown) for one row. */
+export type Matcher = (row: SqlRow) => boolean | null;
+
+const cache = new WeakMap<Predicate, Matcher>();
+
+function cmp(a: unknown, b: unknown): number | null {
+  if (a === null || a === undefined || b === null) return null;
+  if ((typeof a !== "number" && typeof a !== "string") || (typeof b !== "number" && typeof b !== "string")) return null;
+  return compareValues(a, b);
+}
+
+function build(p: Predicate): Matcher {
+  if ("and" in p) {
+    const parts = p.and.map(compileMatcher);
+    return (row) => {
+      let out: boolean | null = true;
+      for (const m of parts) {
+        const v = m(row);
+        if (v === false) return false;
+        if (v === null) out = null;
+      }
+      return out;
+    };
+  }
+  if ("or" in p) {
+    const parts = p.or.map(compileMatcher);
+    return (row) => {
+      let out: boolean | null = false;
+      for (const m of parts) {
+        const v = m(row);
+        if (v === true) return true;
+        if (v === null) out = null;
+      }
+      return out;
+    };
+  }
+  if ("not" in p) {
+    const inner = compileMatcher(p.not);
+    return (row) => {
+      const v = inner(row);
+      return v === null ? null : !v;
+    };
+  }
+  const col = p.col;
+  switch (p.op) {
+    case "isNull":
+      return (row) => (row[col] ?? null) === null;
+    case "isNotNull":
+      return (row) => (row[col] ?? null) !== null;
+    case "between": {
+      const { low, high } = p;
+      return (row) => {
+        const lo = cmp(row[col], low);
+        const hi = cmp(row[col], high);
+        return lo === null || hi === null ? null : lo >= 0 && hi <= 0;
+      };
+    }
+    case "in": {
+      const set = new Set<unknown>(p.values);
+      return (row) => {
+        const v = row[col] ?? null;
+        return v === null ? null : set.has(v);
+      };
+    }
+    case "like": {
+      const re = likeToRegExp(p.pattern);
+      return (row) => {
+        const v = row[col] ?? null;
+        if (typeof v !== "string") return v === null ? null : false;
+        return re.test(v);
+      };
+    }
+    default: {
+      const { op, value } = p;
+      return (row) => {
+        const c = cmp(row[col], value);
+        if (c === null) return null;
+        switch (op) {
+          case "=":
+            return c === 0;
+          case "!=":
+            return c !== 0;
+          case "<":
+            return c < 0;
+          case "<=":
+            return c <= 0;
+          case ">":
+            return c > 0;
+          default:
+            return c >= 0;
+        }
+      };
+    }
+  }
+}
+
+/** The matcher of `p` (cached per predicate object). */
+export function compileMatcher(p: Predicate): Matcher {
+  let m = cache.get(p);
+  if (!m) {
+    m = build(p);
+    cache.set(p, m);
+  }
+  return m;
+}
+
+/** How many of `rows` match `p`. */
+export function countMatches(p: Predicate, rows: readonly SqlRow[]): number {
+  const m = compileMatcher(p);
+  let k = 0;
+  for (let i = 0; i < rows.length; i++) if (m(rows[i] as SqlRow) === true) k++;
+  return k;
+}
