@@ -18,7 +18,7 @@ import { parquetSink } from "./sinks/parquet-sink.ts";
 import { queueSink } from "./sinks/queue-sink.ts";
 import type { PushSink } from "./sinks/sink.ts";
 import { Tracker, type TrackOptions } from "./tracker.ts";
-import { TxWrapper } from "./tx-wrapper.ts";
+import { FULL_SQL, TxWrapper } from "./tx-wrapper.ts";
 import type {
   CdcMetrics,
   CdcReceiver,
@@ -122,6 +122,7 @@ export function createCdc(ports: CdcPorts, input: CdcConfigInput = {}): Cdc {
   const refreshLimit = () => {
     const min = consumers.minOffset();
     sql.exec("UPDATE cdc_state SET lsn_limit = ? WHERE id = 1", min === null ? null : min + config.maxBacklogEvents);
+    sql.exec(`UPDATE cdc_state SET full = ${FULL_SQL} WHERE id = 1`);
   };
   const recount = () => {
     trackedCount = tracker.trackedNames().length;

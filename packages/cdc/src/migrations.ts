@@ -18,6 +18,7 @@ export const CDC_MIGRATIONS: MigrationSet = {
         id INTEGER PRIMARY KEY CHECK (id = 1),
         tx_id INTEGER,
         lsn_limit INTEGER,
+        full INTEGER NOT NULL DEFAULT 0,
         purged_through INTEGER NOT NULL DEFAULT 0,
         schema_drift_total INTEGER NOT NULL DEFAULT 0,
         tenant TEXT
@@ -32,7 +33,7 @@ export const CDC_MIGRATIONS: MigrationSet = {
         ts_ms INTEGER NOT NULL,
         before TEXT,
         after TEXT,
-        CONSTRAINT cdc_row_too_large CHECK (coalesce(length(CAST(before AS BLOB)), 0) <= 2097152 AND coalesce(length(CAST(after AS BLOB)), 0) <= 2097152)
+        CONSTRAINT cdc_row_too_large CHECK (coalesce(octet_length(before), 0) <= 2097152 AND coalesce(octet_length(after), 0) <= 2097152)
       ) STRICT;
       CREATE TABLE cdc_tables (
         tbl TEXT PRIMARY KEY,

@@ -9,6 +9,10 @@
 import { errorCodeOf, type Sql, type TransactionSync } from "@durable/core";
 import { cdcError } from "./errors.ts";
 
+/** Whether the backlog reached its cap (`lsn_limit` is the minimum offset + `maxBacklogEvents`). */
+export const FULL_SQL =
+  "(lsn_limit IS NOT NULL AND max(coalesce((SELECT max(lsn) FROM cdc_changes), 0), purged_through) >= lsn_limit)";
+
 /** What the wrapper needs from its owner. */
 export interface TxHooks {
   /** Whether any table is tracked (no table: the wrapper only passes through). */
@@ -55,7 +59,7 @@ export class TxWrapper {
           const out = fn();
           end = this.#sql
             .exec<{ n: number }>(
-              "UPDATE cdc_state SET tx_id = NULL WHERE id = 1 RETURNING coalesce((SELECT max(lsn) FROM cdc_changes), 0) AS n",
+              `UPDATE cdc_state SET tx_id = NULL, full = ${FULL_SQL} WHERE id = 1 RETURNING coalesce((SELECT max(lsn) FROM cdc_changes), 0) AS n`,
             )
             .one().n;
           return out;

@@ -1,0 +1,67 @@
+/**
+ * The lag part of the cdc spike: the platform under `wrangler dev` (spikes/cdc/wrangler.toml,
+ * a local queue with a consumer, `max_batch_timeout` 1 s), one-row writes over HTTP at a fixed
+ * rate into a tracked table with a Queue consumer; lag = receive time in the queue handler −
+ * `source.ts_ms`. Local workerd timers: a comparison on this machine, not a production claim.
+ * @module
+ */
+import { claimsFor, signToken } from "../../apps/platform/src/auth.ts";
+import { quantile } from "../lib/stats.ts";
+import { SPIKE_PLANS, SPIKE_SECRET, startDev } from "../lib/wrangler-dev.ts";
+import { ORDERS, order, rng } from "./setup.ts";
+
+/**
+ * @param seconds how long to write
+ * @param perSecond writes per second
+ */
+export async function lag(seconds: number, perSecond: number) {
+  const dev = await startDev({
+    config: "spikes/cdc/wrangler.toml",
+    vars: { PLANS: SPIKE_PLANS, AUTH_SECRET: SPIKE_SECRET },
+  });
+  try {
+    const tenant = "cdc-lag";
+    const token = await signToken(SPIKE_SECRET, claimsFor(tenant, "tenant", 3600));
+    const send = async (path: string, method: string, body?: unknown) => {
+      const res = await fetch(`${dev.url}/v1/tenants/${tenant}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    };
+    await send("/tables", "POST", ORDERS);
+    await send("/cdc/tables", "POST", { table: "orders" });
+    await send("/cdc/consumers", "POST", { name: "queue", sink: { type: "queue", binding: "CDC_EVENTS" } });
+    const random = rng(5);
+    const total = seconds * perSecond;
+    const started = performance.now();
+    const inflight: Promise<unknown>[] = [];
+    for (let i = 0; i < total; i++) {
+      const due = started + (i * 1000) / perSecond;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      inflight.push(send("/tables/orders/rows", "POST", { rows: [order(i + 1, random)] }));
+    }
+    await Promise.all(inflight);
+    const writeSeconds = (performance.now() - started) / 1000;
+    let lags: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      lags = ((await (await fetch(`${dev.url}/spike/lags`)).json()) as { lags: number[] }).lags;
+      if (lags.length >= total) break;
+    }
+    const sorted = [...lags].sort((a, b) => a - b);
+    return {
+      writes: total,
+      received: lags.length,
+      writesPerS: total / writeSeconds,
+      p50: quantile(sorted, 0.5),
+      p99: quantile(sorted, 0.99),
+      max: sorted[sorted.length - 1] ?? 0,
+    };
+  } finally {
+    await dev.stop();
+  }
+}
