@@ -33,3 +33,16 @@ export type { ManifestPage } from "./local.ts";
 export type { ChunkRef, Manifest, ManifestSummary, OperatorEntry } from "./manifest.ts";
 export { CHECKPOINT_MIGRATIONS } from "./migrations.ts";
 export { jsonOperator, migrationVersion, type Operator, type TableSelection, tablesOperator } from "./operators.ts";
+export {
+  MAX_PAGE_SIZE,
+  type Page,
+  type PageSource,
+  type PaginateOptions,
+  paginate,
+  type ResumableSyncOptions,
+  resumableSync,
+  type SyncPorts,
+  type SyncProgress,
+  type SyncSink,
+  syncProgress,
+} from "./paginate.ts";
