@@ -13,11 +13,13 @@ import { openSqlite } from "@durable/core/node";
 import { ORDERS, openHost, order, rng } from "./setup.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const tsx = join(here, "../../node_modules/.bin/tsx");
 
 function runChild(source: string, sink: string, killAfterMs: number | null): Promise<"done" | "killed"> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [join(here, "crash-child.ts"), source, sink], { stdio: ["ignore", "pipe", "inherit"] });
+    // `node --import tsx` (not the tsx binary, which forks a second process that SIGKILL would orphan).
+    const child = spawn(process.execPath, ["--import", "tsx", join(here, "crash-child.ts"), source, sink], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
