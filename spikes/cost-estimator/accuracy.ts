@@ -13,7 +13,15 @@ export function qerror(est: number, actual: number): number {
 }
 
 /** Percentiles and shares of a list of q-errors. */
-export function qsummary(qs: readonly number[]): { n: number; p50: number; p90: number; p99: number; max: number; within2: number; within10: number } {
+export function qsummary(qs: readonly number[]): {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  within2: number;
+  within10: number;
+} {
   const s = [...qs].sort((a, b) => a - b);
   const share = (limit: number) => (100 * s.filter((q) => q <= limit).length) / Math.max(1, s.length);
   return {

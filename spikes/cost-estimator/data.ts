@@ -71,7 +71,11 @@ const PLANS = ["free", "starter", "pro", "team", "enterprise"] as const;
 const PLAN_PRICE = [0, 9, 29, 99, 499];
 
 /** `n` synthetic events over the given origins (fixed seed). */
-export function makeEvents(n: number, origins: readonly string[], seed = 20261204): Record<string, number | string | null>[] {
+export function makeEvents(
+  n: number,
+  origins: readonly string[],
+  seed = 20261204,
+): Record<string, number | string | null>[] {
   const rng = new Rng(seed);
   const origin = zipfSampler(origins.length, 1.1, rng);
   const user = zipfSampler(100_000, 1.1, rng);

@@ -7,7 +7,9 @@ import { HyperLogLog } from "@durable/cost-estimator";
 
 /** Mean relative error at p = 14 over `streams` streams read at `points` cardinalities up to `max`. */
 export function hllRelError(streams: number, points: number, max: number): number {
-  const marks = Array.from({ length: points }, (_, i) => Math.round(10 ** (2 + (Math.log10(max) - 2) * (i / (points - 1)))));
+  const marks = Array.from({ length: points }, (_, i) =>
+    Math.round(10 ** (2 + (Math.log10(max) - 2) * (i / (points - 1)))),
+  );
   let sum = 0;
   let count = 0;
   for (let s = 0; s < streams; s++) {

@@ -43,7 +43,12 @@ bare.close();
 const db = openSqlite();
 const tables = Tables.open({ sql: db.sql, transactionSync: db.transactionSync });
 const wakes = new RecordingWakes();
-const estimator = CostEstimator.open({ sql: db.sql, transactionSync: db.transactionSync, wake: scopedWake(() => wakes, "estimator"), tables });
+const estimator = CostEstimator.open({
+  sql: db.sql,
+  transactionSync: db.transactionSync,
+  wake: scopedWake(() => wakes, "estimator"),
+  tables,
+});
 tables.subscribe({
   name: "estimator",
   usesOf: () => [],
@@ -124,10 +129,10 @@ const row = (name: string, qs: number[], bs?: number[]) => {
   return {
     class: name,
     n: a.n,
-    "p50": round(a.p50),
-    "p90": round(a.p90),
-    "p99": round(a.p99),
-    "max": round(a.max, 1),
+    p50: round(a.p50),
+    p90: round(a.p90),
+    p99: round(a.p99),
+    max: round(a.max, 1),
     "≤2× %": round(a.within2, 1),
     "≤10× %": round(a.within10, 1),
     ...(bs ? { "baseline p90": round(qsummary(bs).p90, 1) } : {}),
@@ -138,16 +143,42 @@ printTable(
   [],
 );
 printTable("q-error by query class (cold pass, empty feedback)", [
-  ...[...groupBy(scored, (s) => s.q.cls)].sort().map(([k, v]) => row(k, v.map((s) => s.qe), v.map((s) => s.qb))),
-  row("ALL", scored.map((s) => s.qe), scored.map((s) => s.qb)),
+  ...[...groupBy(scored, (s) => s.q.cls)].sort().map(([k, v]) =>
+    row(
+      k,
+      v.map((s) => s.qe),
+      v.map((s) => s.qb),
+    ),
+  ),
+  row(
+    "ALL",
+    scored.map((s) => s.qe),
+    scored.map((s) => s.qb),
+  ),
 ]);
-printTable("q-error by stage (the method of the estimate)", [...groupBy(scored, (s) => s.est.method)].map(([k, v]) => row(k, v.map((s) => s.qe))));
+printTable(
+  "q-error by stage (the method of the estimate)",
+  [...groupBy(scored, (s) => s.est.method)].map(([k, v]) =>
+    row(
+      k,
+      v.map((s) => s.qe),
+    ),
+  ),
+);
 const covered = scored.filter((s) => s.est.low <= s.q.truth + 1e-9 && s.q.truth <= s.est.high + 1e-9).length;
-printTable("[low, high] coverage of the truth", [...groupBy(scored, (s) => s.est.method)].map(([k, v]) => ({
-  stage: k,
-  n: v.length,
-  "covered %": round((100 * v.filter((s) => s.est.low <= s.q.truth + 1e-9 && s.q.truth <= s.est.high + 1e-9).length) / v.length, 1),
-})).concat([{ stage: "ALL", n: scored.length, "covered %": round((100 * covered) / scored.length, 1) }]));
+printTable(
+  "[low, high] coverage of the truth",
+  [...groupBy(scored, (s) => s.est.method)]
+    .map(([k, v]) => ({
+      stage: k,
+      n: v.length,
+      "covered %": round(
+        (100 * v.filter((s) => s.est.low <= s.q.truth + 1e-9 && s.q.truth <= s.est.high + 1e-9).length) / v.length,
+        1,
+      ),
+    }))
+    .concat([{ stage: "ALL", n: scored.length, "covered %": round((100 * covered) / scored.length, 1) }]),
+);
 printTable("feedback: 20% of the queries repeated after their actuals were reported", [
   { pass: "cold", ...pick(qsummary(repeated.map((s) => s.qe))) },
   { pass: "with feedback", ...pick(qsummary(again)) },
@@ -161,16 +192,37 @@ printTable(
   }),
 );
 printTable("speed", [
-  { what: "estimate() warm, µs", p50: round(quantile(times, 0.5), 1), p90: round(quantile(times, 0.9), 1), p99: round(quantile(times, 0.99), 1) },
-  { what: "flights load, ms (bare / with hook)", p50: round(bareMs), p90: round(hookedMs), p99: round(hookNsPerRow, 1) },
+  {
+    what: "estimate() warm, µs",
+    p50: round(quantile(times, 0.5), 1),
+    p90: round(quantile(times, 0.9), 1),
+    p99: round(quantile(times, 0.99), 1),
+  },
+  {
+    what: "flights load, ms (bare / with hook)",
+    p50: round(bareMs),
+    p90: round(hookedMs),
+    p99: round(hookNsPerRow, 1),
+  },
   { what: "HLL sweep, ms", p50: round(hllMs), p90: 0, p99: 0 },
 ]);
-console.log(`\nhook cost: ${round(hookNsPerRow, 1)} ns per row on the 6-column flights table (with-hook load ${round(flights.length / (hookedMs / 1000))} rows/s vs bare ${round(flights.length / (bareMs / 1000))} rows/s, ratio ${round(bareMs / hookedMs, 3)})`);
+console.log(
+  `\nhook cost: ${round(hookNsPerRow, 1)} ns per row on the 6-column flights table (with-hook load ${round(flights.length / (hookedMs / 1000))} rows/s vs bare ${round(flights.length / (bareMs / 1000))} rows/s, ratio ${round(bareMs / hookedMs, 3)})`,
+);
 console.log(`total ${round((performance.now() - t0) / 1000, 1)} s`);
 
 if (process.argv.includes("--worst")) {
   for (const s of [...scored].sort((a, b) => b.qe - a.qe).slice(0, 30)) {
-    console.log(round(s.qe, 1), s.q.cls, s.q.truth, round(s.est.rows, 1), s.est.method, JSON.stringify(s.q.request), JSON.stringify(s.est.explain.joins ?? []), JSON.stringify(s.est.explain.groupBy ?? {}));
+    console.log(
+      round(s.qe, 1),
+      s.q.cls,
+      s.q.truth,
+      round(s.est.rows, 1),
+      s.est.method,
+      JSON.stringify(s.q.request),
+      JSON.stringify(s.est.explain.joins ?? []),
+      JSON.stringify(s.est.explain.groupBy ?? {}),
+    );
   }
 }
 

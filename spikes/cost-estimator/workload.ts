@@ -42,14 +42,19 @@ export class TableProfile {
         name: c.name,
         type: c.type,
         nullable: c.nullable,
-        distinct: sql.exec(`SELECT DISTINCT "${c.name}" AS v FROM ${from} WHERE "${c.name}" IS NOT NULL LIMIT 200000`).toArray().map((r) => r.v ?? null),
+        distinct: sql
+          .exec(`SELECT DISTINCT "${c.name}" AS v FROM ${from} WHERE "${c.name}" IS NOT NULL LIMIT 200000`)
+          .toArray()
+          .map((r) => r.v ?? null),
       }));
   }
 
   /** A random row (uniform over rowids). */
   row(rng: Rng): Record<string, SqlValue> {
     for (;;) {
-      const r = this.#sql.exec(`SELECT * FROM ${storageTable(this.name)} WHERE rowid = ?`, 1 + rng.int(this.#maxRowid)).toArray()[0];
+      const r = this.#sql
+        .exec(`SELECT * FROM ${storageTable(this.name)} WHERE rowid = ?`, 1 + rng.int(this.#maxRowid))
+        .toArray()[0];
       if (r) return r;
     }
   }
@@ -69,7 +74,13 @@ function absent(col: Column, rng: Rng): string | number {
 /** One leaf of class `cls` over a random column that supports it, or undefined. */
 export function leaf(p: TableProfile, cls: string, rng: Rng): Predicate | undefined {
   const candidates = p.columns.filter((c) =>
-    cls === "like" ? isText(c) : cls === "range" || cls === "between" ? isNumeric(c) : cls === "null" ? true : !c.type.startsWith("json"),
+    cls === "like"
+      ? isText(c)
+      : cls === "range" || cls === "between"
+        ? isNumeric(c)
+        : cls === "null"
+          ? true
+          : !c.type.startsWith("json"),
   );
   if (candidates.length === 0) return undefined;
   const col = rng.pick(candidates);
@@ -83,7 +94,14 @@ export function leaf(p: TableProfile, cls: string, rng: Rng): Predicate | undefi
       return { col: col.name, op: "=", value: absent(col, rng) };
     case "in": {
       const k = 2 + rng.int(19);
-      return { col: col.name, op: "in", values: Array.from({ length: k }, () => (rng.next() < 0.5 ? rowValue() : rng.pick(col.distinct)) as string | number) };
+      return {
+        col: col.name,
+        op: "in",
+        values: Array.from(
+          { length: k },
+          () => (rng.next() < 0.5 ? rowValue() : rng.pick(col.distinct)) as string | number,
+        ),
+      };
     }
     case "range":
       return { col: col.name, op: rng.pick(["<", "<=", ">", ">="] as const), value: rowValue() as number };
@@ -185,18 +203,31 @@ export function makeWorkload(
       if (where) out.push({ cls, request: { table: p.name, where }, truth: count(p.name, where) });
     } else if (roll < 0.65) {
       const inner = leaf(p, rng.pick(LEAF_CLASSES), rng);
-      if (inner) out.push({ cls: "not", request: { table: p.name, where: { not: inner } }, truth: count(p.name, { not: inner }) });
+      if (inner)
+        out.push({
+          cls: "not",
+          request: { table: p.name, where: { not: inner } },
+          truth: count(p.name, { not: inner }),
+        });
     } else if (roll < 0.73) {
       const a = leaf(p, rng.pick(LEAF_CLASSES), rng);
       const b = leaf(p, rng.pick(LEAF_CLASSES), rng);
-      if (a && b) out.push({ cls: "or", request: { table: p.name, where: { or: [a, b] } }, truth: count(p.name, { or: [a, b] }) });
+      if (a && b)
+        out.push({
+          cls: "or",
+          request: { table: p.name, where: { or: [a, b] } },
+          truth: count(p.name, { or: [a, b] }),
+        });
     } else if (roll < 0.87) {
       const n = 2 + rng.int(2);
       const where = rowAnd(p, n, rng);
       out.push({ cls: `and${n}`, request: { table: p.name, where }, truth: count(p.name, where) });
     } else {
       const k = 1 + rng.int(2);
-      const cols = [...p.columns].sort(() => rng.next() - 0.5).slice(0, k).map((c) => c.name);
+      const cols = [...p.columns]
+        .sort(() => rng.next() - 0.5)
+        .slice(0, k)
+        .map((c) => c.name);
       const where = rng.next() < 0.5 ? leaf(p, rng.pick(["eq_mcv", "range", "between", "in"]), rng) : undefined;
       out.push({
         cls: `groupby${k}${where ? "_filtered" : ""}`,

@@ -204,7 +204,8 @@ export class ColumnStats {
         for (let i = 0; i < n; i++) {
           hashes[i] = r.u32();
           counts[i] = r.u32();
-          if (i > 0 && (hashes[i] as number) <= (hashes[i - 1] as number)) throw sketchCorrupt("seen values out of order");
+          if (i > 0 && (hashes[i] as number) <= (hashes[i - 1] as number))
+            throw sketchCorrupt("seen values out of order");
         }
         a.seen = { hashes, counts, distinct, once };
       }

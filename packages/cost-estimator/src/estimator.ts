@@ -32,6 +32,7 @@ import { type Estimate, toEstimate } from "./estimate.ts";
 import { FeedbackStore } from "./feedback.ts";
 import { hashHex } from "./hash.ts";
 import { normalizeRows, parseFeedback } from "./inputs.ts";
+import { ColumnarSample } from "./matcher.ts";
 import { ESTIMATOR_MIGRATIONS } from "./migrations.ts";
 import type { PartitionStatsProvider } from "./partition-stats.ts";
 import { type PipelineTable, runPipeline } from "./pipeline.ts";
@@ -46,6 +47,8 @@ import { StatsCache } from "./stats-cache.ts";
 import { StatsStore } from "./stats-store.ts";
 import { summarize, type TableStatsSummary } from "./summary.ts";
 import type { TableStats } from "./table-stats.ts";
+
+const EMPTY_SAMPLE = new ColumnarSample([]);
 
 /** What the estimator runs on. */
 export interface CostEstimatorOptions {
@@ -80,6 +83,7 @@ export class CostEstimator {
   readonly #feedback: FeedbackStore;
   readonly #bindings = new WeakMap<object, TableBinding>();
   readonly #analyzeAsked = new Set<string>();
+  readonly #samples = new WeakMap<TableStats, { version: number; sample: ColumnarSample }>();
   #constants: CostConstants | null = null;
   #flushAsked = false;
   #started = false;
@@ -269,7 +273,16 @@ export class CostEstimator {
     const def = this.#cache.def(name);
     const indexed = new Set([def.primaryKey[0] ?? "", ...def.indexes.map((ix) => ix.columns[0] ?? "")]);
     const target = this.config.statisticsTarget;
-    if (heuristic) return { name, rows: t.rowCount, view: () => null, sample: [], partition: undefined, indexed, version: -1 };
+    if (heuristic)
+      return {
+        name,
+        rows: t.rowCount,
+        view: () => null,
+        sample: EMPTY_SAMPLE,
+        partition: undefined,
+        indexed,
+        version: -1,
+      };
     return {
       name,
       rows: t.rowCount,
@@ -277,11 +290,19 @@ export class CostEstimator {
         const c = t.columns.get(col);
         return c ? columnView(t, c, target) : null;
       },
-      sample: t.rowCount === 0 ? [] : t.reservoir.rows,
+      sample: t.rowCount === 0 ? EMPTY_SAMPLE : this.#sampleOf(t),
       partition: this.#partitions?.stats(name),
       indexed,
       version: t.version,
     };
+  }
+
+  #sampleOf(t: TableStats): ColumnarSample {
+    const hit = this.#samples.get(t);
+    if (hit && hit.version === t.version) return hit.sample;
+    const sample = new ColumnarSample(t.reservoir.rows.slice());
+    this.#samples.set(t, { version: t.version, sample });
+    return sample;
   }
 
   #bind(r: unknown): BoundRequest {

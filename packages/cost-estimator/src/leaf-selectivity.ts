@@ -5,11 +5,11 @@
  * comparison.
  * @module
  */
-import { likePrefix, likeToRegExp, type Predicate, type SqlRow } from "@durable/core";
+import { likePrefix, likeToRegExp, type Predicate } from "@durable/core";
 import type { ColumnView } from "./column-view.ts";
 import { hash64 } from "./hash.ts";
 import { HEURISTICS, wilson } from "./heuristics.ts";
-import { countMatches } from "./matcher.ts";
+import { type ColumnarSample, countSample } from "./matcher.ts";
 import type { PartitionStats } from "./partition-stats.ts";
 import { MCV_MAX_VALUE_BYTES } from "./space-saving.ts";
 import { compareValues, type OrderedValue, truncateUtf8 } from "./value-order.ts";
@@ -32,7 +32,7 @@ export interface Sel {
 export interface LeafContext {
   rows: number;
   view(col: string): ColumnView | null;
-  sample: readonly SqlRow[];
+  sample: ColumnarSample;
   partition: PartitionStats | undefined;
 }
 
@@ -52,7 +52,7 @@ function sketchSel(s: number, view: ColumnView, relError = 0): Sel {
 }
 
 /** Equality frequency of `v` among all rows. */
-function eqFreq(view: ColumnView, v: OrderedValue): number {
+export function eqFreq(view: ColumnView, v: OrderedValue): number {
   const mcv = view.mcvFreq.get(v);
   if (mcv !== undefined) return mcv;
   if (view.min !== null && view.max !== null && (compareValues(v, view.min) < 0 || compareValues(v, view.max) > 0)) {
@@ -185,10 +185,10 @@ function partitionLeaf(p: Leaf, stats: PartitionStats): Sel | null {
  * Selectivity of `p` on the reservoir: matches / sampled rows (0.5/n when nothing matches),
  * Wilson 95% bounds. Null when there is no sample.
  */
-export function sampleSel(p: Predicate, sample: readonly SqlRow[]): (Sel & { matches: number }) | null {
-  const n = sample.length;
+export function sampleSel(p: Predicate, sample: ColumnarSample): (Sel & { matches: number }) | null {
+  const n = sample.n;
   if (n === 0) return null;
-  const k = countMatches(p, sample);
+  const k = countSample(p, sample);
   const [low, high] = wilson(k, n);
   return { ...sel(k === 0 ? 0.5 / n : k / n, "sample", low, high), matches: k };
 }

@@ -13,6 +13,149 @@ export type Matcher = (row: SqlRow) => boolean | null;
 
 const cache = new WeakMap<Predicate, Matcher>();
 
+/** Sampled rows column by column (monomorphic arrays: the reservoir test stays in microseconds). */
+export class ColumnarSample {
+  readonly rows: readonly SqlRow[];
+  readonly #columns = new Map<string, unknown[]>();
+
+  constructor(rows: readonly SqlRow[]) {
+    this.rows = rows;
+  }
+
+  get n(): number {
+    return this.rows.length;
+  }
+
+  /** The values of `col`, row by row. */
+  column(col: string): unknown[] {
+    let values = this.#columns.get(col);
+    if (!values) {
+      values = this.rows.map((r) => r[col] ?? null);
+      this.#columns.set(col, values);
+    }
+    return values;
+  }
+}
+
+/** A predicate over row indexes of a {@link ColumnarSample}. */
+type IndexMatcher = (i: number) => boolean | null;
+
+function buildIndexed(p: Predicate, s: ColumnarSample): IndexMatcher {
+  if ("and" in p) {
+    const parts = p.and.map((c) => buildIndexed(c, s));
+    return (i) => {
+      let out: boolean | null = true;
+      for (const m of parts) {
+        const v = m(i);
+        if (v === false) return false;
+        if (v === null) out = null;
+      }
+      return out;
+    };
+  }
+  if ("or" in p) {
+    const parts = p.or.map((c) => buildIndexed(c, s));
+    return (i) => {
+      let out: boolean | null = false;
+      for (const m of parts) {
+        const v = m(i);
+        if (v === true) return true;
+        if (v === null) out = null;
+      }
+      return out;
+    };
+  }
+  if ("not" in p) {
+    const inner = buildIndexed(p.not, s);
+    return (i) => {
+      const v = inner(i);
+      return v === null ? null : !v;
+    };
+  }
+  const col = s.column(p.col);
+  const leaf = build(p);
+  switch (p.op) {
+    case "isNull":
+      return (i) => col[i] === null;
+    case "isNotNull":
+      return (i) => col[i] !== null;
+    case "in": {
+      const set = new Set<unknown>(p.values);
+      return (i) => {
+        const v = col[i];
+        return v === null ? null : set.has(v);
+      };
+    }
+    case "=":
+    case "!=":
+    case "<":
+    case "<=":
+    case ">":
+    case ">=":
+    case "between": {
+      const lo = p.op === "between" ? p.low : p.value;
+      const hi = p.op === "between" ? p.high : p.value;
+      if (typeof lo === "number" && typeof hi === "number") {
+        const op = p.op;
+        // Numbers against numbers: plain comparisons (text sorts after every number, NULL is unknown).
+        return (i) => {
+          const v = col[i];
+          if (typeof v !== "number") return v === null ? null : op === ">" || op === ">=" || op === "!=";
+          switch (op) {
+            case "=":
+              return v === lo;
+            case "!=":
+              return v !== lo;
+            case "<":
+              return v < lo;
+            case "<=":
+              return v <= lo;
+            case ">":
+              return v > lo;
+            case ">=":
+              return v >= lo;
+            default:
+              return v >= lo && v <= hi;
+          }
+        };
+      }
+      const op = p.op;
+      return (i) => {
+        const v = col[i];
+        if (v === null) return null;
+        if (op === "=") return v === lo;
+        if (op === "!=") return v !== lo;
+        const a = cmp(v, lo);
+        if (a === null) return null;
+        switch (op) {
+          case "<":
+            return a < 0;
+          case "<=":
+            return a <= 0;
+          case ">":
+            return a > 0;
+          case ">=":
+            return a >= 0;
+          default: {
+            const b = cmp(v, hi);
+            return b === null ? null : a >= 0 && b <= 0;
+          }
+        }
+      };
+    }
+    default:
+      return (i) => leaf({ [p.col]: col[i] as SqlRow[string] });
+  }
+}
+
+/** How many sampled rows match `p`. */
+export function countSample(p: Predicate, s: ColumnarSample): number {
+  const m = buildIndexed(p, s);
+  let k = 0;
+  for (let i = 0; i < s.n; i++) if (m(i) === true) k++;
+  return k;
+}
+
 function cmp(a: unknown, b: unknown): number | null {
   if (a === null || a === undefined || b === null) return null;
   if ((typeof a !== "number" && typeof a !== "string") || (typeof b !== "number" && typeof b !== "string")) return null;

@@ -10,19 +10,19 @@ import type { ColumnView } from "./column-view.ts";
 import { type CostConstants, type CostInputs, priceOf } from "./cost-model.ts";
 import { HEURISTICS } from "./heuristics.ts";
 import { distributionOf, eqjoinsel, expectedPairs, ndvAfter, sampleCombinations } from "./join-group.ts";
-import { compileMatcher } from "./matcher.ts";
-import { STAGE_RANK, type Stage } from "./leaf-selectivity.ts";
+import { eqFreq, STAGE_RANK, type Stage } from "./leaf-selectivity.ts";
+import { type ColumnarSample, compileMatcher } from "./matcher.ts";
 import type { PartitionStats } from "./partition-stats.ts";
 import type { BoundRequest, ColumnRef } from "./request.ts";
 import { duj1 } from "./sample-analysis.ts";
-import { type ExplainStep, selectivity } from "./selectivity.ts";
+import { columnsOf, type ExplainStep, MIN_SAMPLE_MATCHES, selectivity } from "./selectivity.ts";
 
 /** A table as the pipeline reads it. */
 export interface PipelineTable {
   name: string;
   rows: number;
   view(col: string): ColumnView | null;
-  sample: readonly SqlRow[];
+  sample: ColumnarSample;
   partition: PartitionStats | undefined;
   /** Columns that lead an index (or the primary key). */
   indexed: ReadonlySet<string>;
@@ -87,11 +87,11 @@ export function runPipeline(
   const work: CostInputs = { scannedRows: 0, indexProbes: 0 };
   const filtered: Filtered[] = tables.map((t, i) => {
     const where = b.wheres[i];
-    if (!where) return { rows: t.rows, low: t.rows, high: t.rows, s: 1, stage: "sketch", sample: () => t.sample };
+    if (!where) return { rows: t.rows, low: t.rows, high: t.rows, s: 1, stage: "sketch", sample: () => t.sample.rows };
     const r = selectivity(where, { ...t, explain: explain ? predicates : null });
     const sample = () => {
       const m = compileMatcher(where);
-      return t.sample.filter((row) => m(row) === true);
+      return t.sample.rows.filter((row) => m(row) === true);
     };
     return { rows: t.rows * r.s, low: t.rows * r.low, high: t.rows * r.high, s: r.s, stage: r.stage, sample };
   });
@@ -134,21 +134,43 @@ export function runPipeline(
     const rv = rt.view(j.on[1].column);
     const ndvL = lv?.ndv ?? null;
     const ndvR = rv?.ndv ?? null;
-    const dl = ndvL === null ? HEURISTICS.joinNdv : Math.max(1, ndvAfter(ndvL, lref.column, b.wheres[lref.table], lf.s, lt.rows));
-    const dr = ndvR === null ? HEURISTICS.joinNdv : Math.max(1, ndvAfter(ndvR, j.on[1].column, b.wheres[i + 1], right.s, rt.rows));
+    const dl =
+      ndvL === null
+        ? HEURISTICS.joinNdv
+        : Math.max(1, ndvAfter(ndvL, lref.column, b.wheres[lref.table], lf.s, lt.rows));
+    const dr =
+      ndvR === null
+        ? HEURISTICS.joinNdv
+        : Math.max(1, ndvAfter(ndvR, j.on[1].column, b.wheres[i + 1], right.s, rt.rows));
     const jstage: Stage = ndvL === null || ndvR === null ? "heuristic" : "sketch";
     let sel: number;
     let rule: string;
-    if (
+    const rightWhere = b.wheres[i + 1];
+    const leftWhere = b.wheres[lref.table];
+    const rightOnKey = rightWhere !== undefined && columnsOf(rightWhere).has(j.on[1].column);
+    const leftOnKey = leftWhere !== undefined && columnsOf(leftWhere).has(lref.column);
+    const leftSample = lf.s < 1 && rv && ndvR !== null && !rightOnKey ? lf.sample() : [];
+    if (leftSample.length >= MIN_SAMPLE_MATCHES) {
+      // The filtered left side's keys come from the reservoir (its filter may be correlated with
+      // the key); each meets the right side's frequency of that key (right filter independent).
+      let sum = 0;
+      for (const row of leftSample) {
+        const key = row[lref.column];
+        if (typeof key === "number" || typeof key === "string") sum += eqFreq(rv as ColumnView, key);
+      }
+      sel = sum / leftSample.length;
+      rule = "reservoir keys × right frequencies";
+    } else if (
       lv &&
       rv &&
       ndvL !== null &&
       ndvR !== null &&
       lv.mcvs.length > 0 &&
       rv.mcvs.length > 0 &&
-      lf.s === 1 &&
-      right.s === 1
+      !rightOnKey &&
+      !leftOnKey
     ) {
+      // Filters on other columns are taken as independent of the key.
       sel = eqjoinsel(lv, rv, ndvL, ndvR);
       rule = "eqjoinsel (MCVs)";
     } else {
@@ -254,7 +276,12 @@ function groupRows(
  * the sample's distinct pairs fall below the sample's own expectation (correlation); otherwise
  * the sample's distinct combinations scaled up with Duj1. 0 when the sample is too small.
  */
-function sampleGroups(t: PipelineTable, cols: string[], sample: readonly SqlRow[], rows: number): { groups: number; rule: string } {
+function sampleGroups(
+  t: PipelineTable,
+  cols: string[],
+  sample: readonly SqlRow[],
+  rows: number,
+): { groups: number; rule: string } {
   const n = sample.length;
   if (n < 10) return { groups: 0, rule: "" };
   const { d, f1 } = sampleCombinations(sample, cols);

@@ -7,9 +7,9 @@
  */
 import type { SqlRow } from "@durable/core";
 import { type AnalyzedColumn, type ColumnStats, MAX_SEEN, type Mcv } from "./column-stats.ts";
+import { hash64 } from "./hash.ts";
 import { EquiDepthHistogram } from "./histogram.ts";
 import { MCV_MAX_VALUE_BYTES } from "./space-saving.ts";
-import { hash64 } from "./hash.ts";
 import { compareValues, type OrderedValue, truncateUtf8, utf8Length } from "./value-order.ts";
 
 /** Haas–Stokes Duj1: n·d / (n − f1 + f1·n/N). */
@@ -80,7 +80,15 @@ export function analyzeColumn(
   if (rest.length > 0 && typeof rest[0] === "number") (rest as number[]).sort((a, b) => a - b);
   else rest.sort(compareValues);
   const histogram = rest.length > 0 ? EquiDepthHistogram.fromSorted(rest, target) : null;
-  return { nullFrac, ndv: Math.max(ndv, mcvs.length), mcvs, histogram, avgWidth, sampleRows: n, seen: seenValues(counts, isMcv, d, f1) };
+  return {
+    nullFrac,
+    ndv: Math.max(ndv, mcvs.length),
+    mcvs,
+    histogram,
+    avgWidth,
+    sampleRows: n,
+    seen: seenValues(counts, isMcv, d, f1),
+  };
 }
 
 /** The sample's non-MCV values as sorted 32-bit hashes with counts, or null when there are too many. */

@@ -87,7 +87,7 @@ function andSel(p: { and: Predicate[] }, ctx: SelectivityContext): Sel {
       return record(ctx, p, r);
     }
     // Too few matches to estimate from, but enough rows to bound: backoff stays inside Wilson's interval.
-    if (sampled && ctx.sample.length >= 100) bound = sampled;
+    if (sampled && ctx.sample.n >= 100) bound = sampled;
   }
   // Group the operands by the one column they read (multi-column operands stand alone).
   const groups = new Map<string, { terms: Predicate[]; results: Sel[] }>();
