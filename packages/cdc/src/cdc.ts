@@ -347,7 +347,7 @@ export function createCdc(ports: CdcPorts, input: CdcConfigInput = {}): Cdc {
       if (c.sink.type !== "pull")
         throw cdcError("NOT_A_PULL_CONSUMER", `consumer ${name} has a ${c.sink.type} sink`, 409);
       const { events, next } = pullEvents(deps, c, limit);
-      return { events, nextLsn: next, hasMore: log.countAfter(next) > 0 };
+      return { events, nextLsn: next, hasMore: log.hasAfter(next) };
     },
     commit(name, lsn) {
       const c = consumers.get(name);

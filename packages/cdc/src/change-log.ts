@@ -100,6 +100,11 @@ export class ChangeLog {
     return this.#sql.exec<{ n: number }>("SELECT count(*) AS n FROM cdc_changes WHERE lsn > ?", after).one().n;
   }
 
+  /** Whether any row has `lsn > after` (an index probe, unlike a count). */
+  hasAfter(after: number): boolean {
+    return this.#sql.exec("SELECT 1 FROM cdc_changes WHERE lsn > ? LIMIT 1", after).toArray().length > 0;
+  }
+
   /** The commit time of the first row after `after`, or null. */
   firstTsAfter(after: number): number | null {
     return (

@@ -49,6 +49,8 @@ export interface ReadBatch {
   undecodable: { row: ChangeRow; error: string }[];
   /** The byte cap stopped the read before its last row. */
   full: boolean;
+  /** Approximate JSON bytes of `events`. */
+  bytes: number;
 }
 
 /**
@@ -94,7 +96,7 @@ export function readFor(
     lastLsn = row.lsn;
     count++;
   }
-  return { events, lastLsn, rows: count, undecodable, full };
+  return { events, lastLsn, rows: count, undecodable, full, bytes };
 }
 
 /** Puts events (or undecodable rows) into the DLQ of a consumer (inside the caller's transaction). */
@@ -143,7 +145,7 @@ export async function drainConsumer(
     const c = consumers.get(name);
     if (c.nextRetryAt !== null && c.nextRetryAt > clock.now()) return out;
     if (out.delivered + out.deadLettered >= config.drainMaxEvents || clock.now() - started >= config.drainMaxMs) {
-      out.more = deps.log.countAfter(c.offset) > 0;
+      out.more = deps.log.hasAfter(c.offset);
       return out;
     }
     const limit = Math.min(sink.batchEvents, through === undefined ? config.drainMaxEvents : config.parquetMaxRows);
@@ -214,7 +216,7 @@ export function pullEvents(
     }
     events.push(...batch.events);
     next = batch.lastLsn;
-    budget -= batch.events.reduce((n, e) => n + JSON.stringify(e).length, 0);
+    budget -= batch.bytes;
     if (batch.full || budget <= 0) break;
   }
   return { events, next };
