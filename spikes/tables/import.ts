@@ -42,7 +42,7 @@ const SPEC = {
 };
 
 /** Writes the CSV file and returns its path. */
-function writeCsv(rows: number): string {
+export function writeCsv(rows: number): string {
   const path = join(mkdtempSync(join(tmpdir(), "spike-import-")), "events.csv");
   const parts: string[] = ["id,name,score,flag,at\n"];
   for (let i = 1; i <= rows; i++) {
@@ -54,7 +54,7 @@ function writeCsv(rows: number): string {
   return path;
 }
 
-async function importInNode(path: string): Promise<{ rowsPerS: number; peakMb: number; rows: number }> {
+export async function importInNode(path: string): Promise<{ rowsPerS: number; peakMb: number; rows: number }> {
   const { sql, transactionSync } = openSqlite();
   const tables = Tables.open({ sql, transactionSync });
   tables.createTable(SPEC);

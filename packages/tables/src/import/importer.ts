@@ -28,7 +28,7 @@ import {
 import { type ImportRecord, type ImportRowError, ImportStore } from "./import-store.ts";
 import { INFER_SAMPLE_ROWS, type InferredSpec, inferSpec } from "./infer.ts";
 import type { JsonRecord } from "./ndjson-reader.ts";
-import { CsvShaper, JsonShaper, type ShapedRow } from "./record-shaper.ts";
+import { CsvShaper, type Encoded, JsonShaper, type ShapedRow } from "./record-shaper.ts";
 import { type AnyRecord, recordGroups, sampleOf } from "./record-stream.ts";
 
 /** What to import. */
@@ -162,39 +162,42 @@ export class TableImports {
       def = toTableDef(created.spec, this.#clock.now());
     } else def = this.#tables.catalog.get(table);
     const codec = options.create === "infer" ? new RowCodec(def) : this.#tables.rows.codec(table);
-    let shape: (r: AnyRecord) => ShapedRow;
+    let encode: (r: AnyRecord) => Encoded;
     let records = front;
     if (format === "csv") {
       const first = front[0] as CsvRecord | undefined;
       const header = options.header ? first?.fields : undefined;
       const shaper = new CsvShaper(def, header, options.null, first?.fields.length ?? 0);
       if (options.header) records = front.slice(1);
-      shape = (r) => shaper.shape(r as CsvRecord);
+      encode = (r) => shaper.encode(r as CsvRecord, codec);
     } else {
       const shaper = new JsonShaper(def);
-      shape = (r) => shaper.shape(r as JsonRecord);
+      encode = (r) => shaper.encode(r as JsonRecord, codec);
     }
     const startedAt = options.create === "infer" ? undefined : def.createdAt;
-    const commit = (rows: { values: SqlBinding[]; line: number }[], last: boolean) => {
+    const commit = (rows: Batch, last: boolean) => {
       if (startedAt !== undefined || state.tableCreated) {
         const now = this.#tables.catalog.find(table);
         if (!now || (startedAt !== undefined && now.createdAt !== startedAt)) {
-          throw conflict("TABLE_IN_USE", `line ${rows[0]?.line ?? 0}: table ${table} was dropped during the import`);
+          throw conflict("TABLE_IN_USE", `line ${rows.lines[0] ?? 0}: table ${table} was dropped during the import`);
         }
       }
       this.#commit(table, rows, options, state, created && !state.tableCreated ? created : undefined, last);
     };
     const take = (group: readonly AnyRecord[]) => {
+      const { buffer } = state;
       for (const r of group) {
-        const shaped = shape(r);
         state.records++;
-        const out = codec.tryEncodeRow(shaped.row);
+        const out = encode(r);
         if (Array.isArray(out)) {
-          if (!state.doomed(options)) state.buffer.push({ values: out, line: shaped.line });
+          if (!state.doomed(options)) {
+            buffer.values.push(out);
+            buffer.lines.push(r.line);
+          }
         } else {
-          state.addError(shaped, out.column, out.reason);
+          state.addError(out.shaped, out.issue.column, out.issue.reason);
           // Under abort nothing more is written: the rows held so far can go.
-          if (state.doomed(options)) state.buffer.length = 0;
+          if (state.doomed(options)) state.clearBuffer();
         }
       }
     };
@@ -205,8 +208,8 @@ export class TableImports {
         state.job = true;
       }
       if (state.job && !state.doomed(options)) {
-        while (state.buffer.length >= JOB_BATCH_ROWS) {
-          commit(state.buffer.splice(0, JOB_BATCH_ROWS), false);
+        while (state.buffer.values.length >= JOB_BATCH_ROWS) {
+          commit(state.takeBatch(JOB_BATCH_ROWS), false);
           await this.#afterBatch?.(state.id, state.rowsDone);
         }
       }
@@ -220,7 +223,7 @@ export class TableImports {
         extra: { errors: state.errors, total: state.totalErrors, committed: state.rowsDone },
       });
     }
-    commit(state.buffer.splice(0), true);
+    commit(state.takeBatch(state.buffer.values.length), true);
     return {
       importId: state.id,
       table,
@@ -238,13 +241,13 @@ export class TableImports {
   /** Commits rows (and, once, the inferred table; at the end, the record) in one transaction. */
   #commit(
     table: string,
-    rows: { values: SqlBinding[]; line: number }[],
+    rows: Batch,
     options: ImportOptions,
     state: ImportState,
     create: InferredSpec | undefined,
     last: boolean,
   ): void {
-    const values = rows.map((r) => r.values);
+    const { values } = rows;
     try {
       this.#tables.events.transact(() => {
         if (create) this.#tables.catalog.create(create.spec);
@@ -261,7 +264,7 @@ export class TableImports {
       state.updated = state.updatedBefore;
       if (err instanceof PlatformError && err.code === "DUPLICATE_KEY" && options.mode === "insert" && !create) {
         const i = this.#tables.rows.firstTakenKey(table, values);
-        const line = rows[i]?.line;
+        const line = rows.lines[i];
         if (line !== undefined) {
           throw new PlatformError("DUPLICATE_KEY", `line ${line}: the key already exists in ${table}`, {
             status: 409,
@@ -278,6 +281,12 @@ export class TableImports {
   }
 }
 
+/** Encoded rows and the line each came from. */
+interface Batch {
+  values: SqlBinding[][];
+  lines: number[];
+}
+
 /** The running state of one import. */
 class ImportState {
   readonly id: string;
@@ -290,13 +299,28 @@ class ImportState {
   insertedBefore = 0;
   updatedBefore = 0;
   tableCreated = false;
-  buffer: { values: SqlBinding[]; line: number }[] = [];
+  /** Encoded rows not yet committed, and their lines. */
+  buffer: Batch = { values: [], lines: [] };
   readonly errors: ImportRowError[] = [];
   totalErrors = 0;
 
   constructor(id: string, job: boolean) {
     this.id = id;
     this.job = job;
+  }
+
+  /** The first `n` buffered rows, taken out of the buffer. */
+  takeBatch(n: number): Batch {
+    const { values, lines } = this.buffer;
+    if (n >= values.length) {
+      this.buffer = { values: [], lines: [] };
+      return { values, lines };
+    }
+    return { values: values.splice(0, n), lines: lines.splice(0, n) };
+  }
+
+  clearBuffer(): void {
+    this.buffer = { values: [], lines: [] };
   }
 
   /** Whether nothing more will be committed (a bad row under `onError=abort`). */

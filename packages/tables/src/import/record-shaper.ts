@@ -5,10 +5,12 @@
  * re-run of the same file with `mode=upsert` lands on the same keys).
  * @module
  */
-import type { ColumnType } from "../column-types.ts";
-import type { RowInput } from "../row-codec.ts";
-import type { TableDef } from "../table-spec.ts";
+import type { SqlBinding } from "@durable/core";
+import { type ColumnType, storedSize } from "../column-types.ts";
+import { MAX_ROW_BYTES, type RowCodec, type RowInput, type RowIssue } from "../row-codec.ts";
+import type { ColumnDef, TableDef } from "../table-spec.ts";
 import { mapColumnNames, normalizeName } from "./column-names.ts";
+import { columnConverter, type FieldConverter, UNDECIDED } from "./csv-columns.ts";
 import { type CsvRecord, invalidCsv } from "./csv-reader.ts";
 import { GENERATED_KEY } from "./infer.ts";
 import type { JsonRecord } from "./ndjson-reader.ts";
@@ -20,6 +22,21 @@ export interface ShapedRow {
   row: RowInput;
   /** The file's value of a column (for error reports). */
   valueOf(column: string): unknown;
+}
+
+/** A record's stored values, or the shaped row and what is wrong with it (for the report). */
+export type Encoded = SqlBinding[] | { shaped: ShapedRow; issue: RowIssue };
+
+/** The fast path of a {@link CsvShaper}. */
+interface FastPath {
+  /** Per target: its field, its column's position and converter. */
+  fields: { index: number; column: number; convert: FieldConverter }[];
+  /** The values of the columns no field names (their default, or null; the key's place). */
+  template: SqlBinding[];
+  /** The stored size of the template's values, the generated key's included. */
+  templateSize: number;
+  /** The position of the generated key, or -1. */
+  rid: number;
 }
 
 /** Whether `def` has a generated key: a single integer key `rid` the file does not carry. */
@@ -35,6 +52,8 @@ export class CsvShaper {
   readonly #targets: { index: number; name: string; type: ColumnType }[];
   readonly #nulls: Set<string>;
   readonly #rid: string | undefined;
+  /** The fast path (see csv-columns.ts), unless a column is targeted twice or always missing. */
+  readonly #fast: FastPath | undefined;
   #ordinal = 0;
 
   /**
@@ -59,12 +78,76 @@ export class CsvShaper {
         throw invalidCsv(1, `${width} fields; table ${def.name} has ${columns.length} columns`);
       this.#targets = columns.slice(0, width).map((c, index) => ({ index, name: c.name, type: c.type }));
     }
+    this.#fast = this.#fastPath(def);
+  }
+
+  #fastPath(def: TableDef): FastPath | undefined {
+    const position = new Map(def.columns.map((c, i) => [c.name, i]));
+    const targeted = new Set(this.#targets.map((t) => t.name));
+    if (targeted.size !== this.#targets.length) return undefined;
+    const template: SqlBinding[] = [];
+    let templateSize = 0;
+    for (const col of def.columns) {
+      const fixed = targeted.has(col.name) ? null : (col.default ?? null);
+      if (col.name === this.#rid)
+        templateSize += 8; // an integer's stored size
+      else if (!targeted.has(col.name)) {
+        // A required column no field names fails every row: the slow path says so, row by row.
+        if (!col.nullable && col.default === undefined) return undefined;
+        templateSize += storedSize(fixed);
+      }
+      template.push(fixed);
+    }
+    return {
+      fields: this.#targets.map((t) => {
+        const column = position.get(t.name) as number;
+        const col = def.columns[column] as ColumnDef;
+        return { index: t.index, column, convert: columnConverter(col, this.#nulls) };
+      }),
+      template,
+      templateSize,
+      rid: this.#rid === undefined ? -1 : (position.get(this.#rid) as number),
+    };
+  }
+
+  /**
+   * The stored values of one record in column order (as `codec.tryEncodeRow` of its row would
+   * give them), or its row and what is wrong with it.
+   * @param codec the codec of the table this shaper was made for
+   */
+  encode(record: CsvRecord, codec: RowCodec): Encoded {
+    const ordinal = ++this.#ordinal;
+    const fast = this.#fast;
+    if (fast) {
+      const values = fast.template.slice();
+      let size = fast.templateSize;
+      const fields = record.fields;
+      let decided = true;
+      for (const f of fast.fields) {
+        const v = f.convert(fields[f.index] as string);
+        if (v === UNDECIDED) {
+          decided = false;
+          break;
+        }
+        values[f.column] = v;
+        size += storedSize(v);
+      }
+      if (fast.rid >= 0) values[fast.rid] = ordinal;
+      if (decided && size <= MAX_ROW_BYTES) return values;
+    }
+    const shaped = this.#shape(record, ordinal);
+    const out = codec.tryEncodeRow(shaped.row);
+    return Array.isArray(out) ? out : { shaped, issue: out };
   }
 
   /** The row of one record. */
   shape(record: CsvRecord): ShapedRow {
+    return this.#shape(record, ++this.#ordinal);
+  }
+
+  #shape(record: CsvRecord, ordinal: number): ShapedRow {
     const row: RowInput = {};
-    if (this.#rid) row[this.#rid] = ++this.#ordinal;
+    if (this.#rid) row[this.#rid] = ordinal;
     const fields = record.fields;
     for (const t of this.#targets) {
       const text = fields[t.index] as string;
@@ -116,5 +199,12 @@ export class JsonShaper {
     }
     if (this.#rid && !(this.#rid in row)) row[this.#rid] = ++this.#ordinal;
     return { line: record.line, row, valueOf: (column) => record.value[from.get(column) ?? column] };
+  }
+
+  /** The stored values of one record, or its row and what is wrong with it. */
+  encode(record: JsonRecord, codec: RowCodec): Encoded {
+    const shaped = this.shape(record);
+    const out = codec.tryEncodeRow(shaped.row);
+    return Array.isArray(out) ? out : { shaped, issue: out };
   }
 }
