@@ -106,6 +106,17 @@ export function distributionOf(v: ColumnView): Distribution {
   return { singles, restCount, restFreq: Math.max(0, 1 - v.nullFrac - v.mcvTotal) };
 }
 
+/** Expected distinct values of one column among `n` rows: Σ (1 − (1 − p)^n). */
+export function expectedDistinct(a: Distribution, n: number): number {
+  let total = 0;
+  for (const p of a.singles) if (p > 0) total += 1 - Math.exp(n * Math.log1p(-Math.min(p, 1 - 1e-15)));
+  if (a.restCount > 0 && a.restFreq > 0) {
+    const p = a.restFreq / a.restCount;
+    total += a.restCount * (1 - Math.exp(n * Math.log1p(-Math.min(p, 1 - 1e-15))));
+  }
+  return total;
+}
+
 /**
  * Expected distinct pairs among `n` rows if the two columns were independent:
  * Σ (1 − (1 − p·q)^n) over every pair of values (the rest counted class by class).

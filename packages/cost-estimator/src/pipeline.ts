@@ -9,7 +9,14 @@ import type { Predicate, SqlRow } from "@durable/core";
 import type { ColumnView } from "./column-view.ts";
 import { type CostConstants, type CostInputs, priceOf } from "./cost-model.ts";
 import { HEURISTICS } from "./heuristics.ts";
-import { distributionOf, eqjoinsel, expectedPairs, ndvAfter, sampleCombinations } from "./join-group.ts";
+import {
+  distributionOf,
+  eqjoinsel,
+  expectedDistinct,
+  expectedPairs,
+  ndvAfter,
+  sampleCombinations,
+} from "./join-group.ts";
 import { eqFreq, STAGE_RANK, type Stage } from "./leaf-selectivity.ts";
 import { type ColumnarSample, compileMatcher } from "./matcher.ts";
 import type { PartitionStats } from "./partition-stats.ts";
@@ -251,7 +258,8 @@ function groupRows(
   let groups = Math.min(product, rows);
   let rule = "min(Π ndv, rows)";
   const sameTable = refs.every((r) => r.table === 0);
-  if (refs.length >= 2 && sameTable && stage !== "heuristic") {
+  const filteredOne = refs.length === 1 && sameTable && wheres[0] !== undefined && stage !== "heuristic";
+  if ((refs.length >= 2 || filteredOne) && sameTable && stage !== "heuristic") {
     const t = tables[0] as PipelineTable;
     const cols = refs.map((r) => r.column);
     const key = `${t.name}|${t.version}|${cols.join(",")}|${JSON.stringify(wheres[0] ?? null)}`;
@@ -285,6 +293,16 @@ function sampleGroups(
   const n = sample.length;
   if (n < 10) return { groups: 0, rule: "" };
   const { d, f1 } = sampleCombinations(sample, cols);
+  if (cols.length === 1) {
+    // One column under a filter: the values N rows would show given the column's skew, scaled by
+    // how far the filtered sample's distinct values fall below what that skew predicts.
+    const v = t.view(cols[0] as string);
+    if (v?.ndv == null) return { groups: 0, rule: "" };
+    const dist = distributionOf(v);
+    const inSample = expectedDistinct(dist, n);
+    const ratio = inSample > 0 ? Math.min(1, d / inSample) : 1;
+    return { groups: Math.max(d, expectedDistinct(dist, rows) * ratio), rule: "expected values × sample correlation" };
+  }
   const va = cols.length === 2 ? t.view(cols[0] as string) : null;
   const vb = cols.length === 2 ? t.view(cols[1] as string) : null;
   if (va?.ndv != null && vb?.ndv != null) {
