@@ -3,9 +3,11 @@
  * checkpoints and restores, the exactly-once primitives, and their wake-ups.
  * @module
  */
-import type { BlobStore, Clock, Sql, TransactionSync, Wake, WakeEvent } from "@durable/core";
+import type { Background, BlobStore, Clock, Sql, TransactionSync, Wake, WakeEvent } from "@durable/core";
 import type { CheckpointMetrics } from "./capture.ts";
+import { CHAN_WAKE, type ChannelApi, Channels } from "./channels.ts";
 import { CHECKPOINT_LIMITS, type CheckpointConfig, type CheckpointConfigInput, resolveConfig } from "./config.ts";
+import { Coordinator, type CoordinatorApi } from "./coordinator.ts";
 import {
   createDedup,
   createFence,
@@ -19,7 +21,9 @@ import {
 } from "./exactly-once.ts";
 import { LocalCheckpoints, type ManifestPage } from "./local.ts";
 import type { Manifest } from "./manifest.ts";
+import { type ParticipantMessage, type ParticipantReply, parseMessage, type Transport } from "./messages.ts";
 import { type Operator, OperatorRegistry } from "./operators.ts";
+import { Participant } from "./participant.ts";
 
 /** The ports a checkpoint needs (a capability's ports fit; `blobs` is optional). */
 export interface CheckpointPorts {
@@ -28,6 +32,8 @@ export interface CheckpointPorts {
   clock: Clock;
   wake: Wake;
   blobs?: BlobStore;
+  /** Work after the response (`waitUntil`); default: promises run unawaited. */
+  background?: Background;
 }
 
 /** What is passed beside the validated configuration: functions and wiring. */
@@ -40,6 +46,8 @@ export interface CheckpointOptions extends CheckpointConfigInput {
   self?: () => string;
   /** Delivers outbox rows. */
   outboxSink?: OutboxSink;
+  /** Carries channel and global-checkpoint messages to other DOs (by name). */
+  transport?: Transport;
   /** The BlobStore prefix, read when a checkpoint is written (`ckpt/<tenant>/<DO name>`); overrides `blobPrefix`. */
   blobPrefixOf?: () => string;
   /** Hears CHECKPOINT_LARGE (default: one JSON warning line). */
@@ -70,6 +78,18 @@ export interface Checkpoint {
   readonly outbox: OutboxApi;
   readonly dedup: DedupApi;
   readonly fence: FenceApi;
+  /** FIFO channels to other DOs (item 6). */
+  readonly channels: ChannelApi;
+  /** Global checkpoints this DO coordinates (item 7) and their recovery (item 9). */
+  readonly coordinator: CoordinatorApi;
+  /**
+   * Handles a message from another DO: channel data, barrier, ack, complete, abort, pause,
+   * restoreEpoch, resume.
+   * @throws {INVALID_INPUT} 400 for a malformed message · {RECOVERING} 503 for data or a barrier while recovering
+   */
+  receive(message: ParticipantMessage): Promise<ParticipantReply>;
+  /** True while a recovery paused this DO (requests get 503 RECOVERING). */
+  recovering(): boolean;
   /** Counters: checkpoints, restores, large warnings, last sizes. */
   readonly metrics: CheckpointMetrics;
   /** Arms the standing wake-ups (daily gc, hourly dedup sweep, pending outbox). */
@@ -90,9 +110,12 @@ export interface Checkpoint {
  * await cp.restore(m.snapshotId);
  */
 export function createCheckpoint(ports: CheckpointPorts, options: CheckpointOptions = {}): Checkpoint {
-  const { bookmark, swapTransaction, self, outboxSink, onWarning, blobPrefixOf, ...input } = options;
+  const { bookmark, swapTransaction, self, outboxSink, onWarning, blobPrefixOf, transport, ...input } = options;
   const config = resolveConfig(input);
   const registry = new OperatorRegistry();
+  const selfName = self ?? (() => "self");
+  // Set below: the participant answers busy while it holds a pending epoch's capture.
+  let participant: Participant | undefined;
   const local = new LocalCheckpoints(
     {
       sql: ports.sql,
@@ -106,14 +129,86 @@ export function createCheckpoint(ports: CheckpointPorts, options: CheckpointOpti
       ...(bookmark ? { bookmark } : {}),
       ...(swapTransaction ? { swapTransaction } : {}),
       ...(blobPrefixOf ? { blobPrefixOf } : {}),
+      holdsPendingCapture: () => participant?.holdsPendingCapture() ?? false,
       onWarning: onWarning ?? ((code, detail) => console.warn(JSON.stringify({ level: "warn", code, ...detail }))),
     },
   );
   const exactly = { sql: ports.sql, transactionSync: ports.transactionSync, clock: ports.clock, wake: ports.wake };
-  const outbox = createOutbox(exactly, config, self ?? (() => "self"), outboxSink);
+  const outbox = createOutbox(exactly, config, selfName, outboxSink);
   const dedup = createDedup(exactly, config);
   const fence = createFence(exactly);
   const { clock, wake } = ports;
+  const later = (work: Promise<unknown>) => {
+    const quiet = work.catch(() => {});
+    ports.background?.waitUntil(quiet);
+  };
+  const channels = new Channels(
+    { ...exactly, ...(ports.background ? { background: ports.background } : {}) },
+    config,
+    selfName,
+    () => transport,
+  );
+  let receive: (message: ParticipantMessage) => Promise<ParticipantReply> = async () => ({ ok: true });
+  const deliver = (to: string, message: ParticipantMessage): Promise<ParticipantReply> => {
+    if (to === selfName()) return receive(message);
+    if (!transport) return Promise.reject(new Error("global checkpoints need a transport"));
+    return transport.send(to, message);
+  };
+  const part = new Participant({
+    ...exactly,
+    config,
+    registry,
+    local,
+    channels,
+    self: selfName,
+    deliver,
+    later,
+  });
+  participant = part;
+  channels.hook({
+    onBarrier: (from, env) => part.barrier(env.e, env.c, env.ps, env.d, from),
+    onApplied: (from, seq, body) => part.recordIfPending(from, seq, body),
+    incarnation: () => part.incarnation(),
+    assertRunning: () => part.assertRunning(),
+  });
+  const coordinator = new Coordinator({
+    ...exactly,
+    config,
+    self: selfName,
+    deliver,
+    later,
+    assertRunning: () => part.assertRunning(),
+  });
+  receive = async (raw) => {
+    const m = parseMessage(raw);
+    switch (m.type) {
+      case "data":
+        return channels.receive(m.from, m.inc, m.messages);
+      case "barrier": {
+        part.assertRunning();
+        const after = ports.transactionSync(() => part.barrier(m.epoch, m.from, m.participants, m.deadlineAt));
+        after?.();
+        return { ok: true };
+      }
+      case "ack":
+        coordinator.onAck(m);
+        return { ok: true };
+      case "complete":
+        await part.complete(m.epoch);
+        return { ok: true };
+      case "abort":
+        await part.abort(m.epoch);
+        return { ok: true };
+      case "pause":
+        part.pause();
+        return { ok: true };
+      case "restoreEpoch":
+        return { ok: true, snapshotId: await part.restoreEpoch(m.epoch, m.snapshotId, m.inc) };
+      case "resume":
+        part.resume();
+        return { ok: true };
+    }
+  };
   return {
     config,
     registerOperator: (id, op) => registry.register(id, op),
@@ -125,11 +220,18 @@ export function createCheckpoint(ports: CheckpointPorts, options: CheckpointOpti
     outbox,
     dedup,
     fence,
+    channels,
+    coordinator,
+    receive: (message) => receive(message),
+    recovering: () => part.paused(),
     metrics: local.metrics,
     start() {
       wake.set(GC_WAKE, clock.now() + CHECKPOINT_LIMITS.dayMs);
       wake.set(DEDUP_WAKE, clock.now() + CHECKPOINT_LIMITS.hourMs);
       if (outbox.pending() > 0) wake.set(OUTBOX_WAKE, clock.now());
+      for (const channel of Object.keys(channels.pending())) wake.set(`${CHAN_WAKE}${channel}`, clock.now());
+      part.start();
+      coordinator.start();
     },
     async onWake(event) {
       if (event.key === GC_WAKE) {
@@ -140,6 +242,14 @@ export function createCheckpoint(ports: CheckpointPorts, options: CheckpointOpti
         dedup.sweep();
       } else if (event.key === OUTBOX_WAKE) {
         await outbox.flush();
+      } else if (event.key.startsWith(CHAN_WAKE)) {
+        if (!part.paused()) await channels.flush(event.key.slice(CHAN_WAKE.length));
+      } else if (event.key.startsWith("deadline:")) {
+        const epoch = Number(event.key.slice("deadline:".length));
+        coordinator.onDeadline(epoch);
+        part.onDeadline(epoch);
+      } else if (event.key.startsWith("resend:")) {
+        await coordinator.onResend(Number(event.key.slice("resend:".length)));
       }
     },
   };

@@ -15,6 +15,7 @@ export {
   RESTORE_SCOPE,
 } from "./capability.ts";
 export type { CheckpointMetrics } from "./capture.ts";
+export { CHAN_WAKE, type ChannelApi, type MessageHandler } from "./channels.ts";
 export {
   type Checkpoint,
   type CheckpointOptions,
@@ -27,10 +28,26 @@ export {
   type CheckpointConfigInput,
   CheckpointConfigSchema,
 } from "./config.ts";
+export {
+  type CoordinatorApi,
+  type EpochInfo,
+  type EpochStatus,
+  type GlobalManifest,
+  resendKey,
+} from "./coordinator.ts";
 export { CHECKPOINT_STATUS, type CheckpointCode, ckptError } from "./errors.ts";
 export type { DedupApi, FenceApi, OutboxApi, OutboxSink } from "./exactly-once.ts";
 export type { ManifestPage } from "./local.ts";
 export type { ChunkRef, Manifest, ManifestSummary, OperatorEntry } from "./manifest.ts";
+export {
+  type Envelope,
+  type ParticipantMessage,
+  ParticipantMessageSchema,
+  ParticipantNameSchema,
+  type ParticipantReply,
+  parseMessage,
+  type Transport,
+} from "./messages.ts";
 export { CHECKPOINT_MIGRATIONS } from "./migrations.ts";
 export { jsonOperator, migrationVersion, type Operator, type TableSelection, tablesOperator } from "./operators.ts";
 export {
@@ -46,3 +63,4 @@ export {
   type SyncSink,
   syncProgress,
 } from "./paginate.ts";
+export { CHANNELS_OPERATOR, deadlineKey } from "./participant.ts";

@@ -140,19 +140,22 @@ export class LocalCheckpoints {
    * @throws {NOT_FOUND} 404 @throws {CHECKPOINT_CORRUPT} 409 @throws {CHECKPOINT_SCHEMA_MISMATCH} 409
    * @throws {CHECKPOINT_BUSY} 409
    */
-  restore(id: string, inSwap?: (m: Manifest) => void, ignorePending = false): Promise<Manifest> {
+  restore(
+    id: string,
+    inSwap?: (m: Manifest) => void,
+    ignorePending = false,
+    registry: OperatorRegistry = this.#registry,
+  ): Promise<Manifest> {
     return this.exclusive(
       "restore",
       async () => {
         const { sql, transactionSync, blobs } = this.#ports;
         const m = readManifest(sql, id);
-        checkSchemas(m, this.#registry);
+        checkSchemas(m, registry);
         const stageId = `r:${newId()}`;
         await verifyAndStage(sql, blobs, m, stageId);
         try {
-          await swap(sql, this.#hooks.swapTransaction ?? transactionSync, this.#registry, m, stageId, () =>
-            inSwap?.(m),
-          );
+          await swap(sql, this.#hooks.swapTransaction ?? transactionSync, registry, m, stageId, () => inSwap?.(m));
         } catch (err) {
           dropStage(sql, stageId);
           throw err;
@@ -169,13 +172,13 @@ export class LocalCheckpoints {
     return readManifest(this.#ports.sql, id);
   }
 
-  /** Completed checkpoints, newest first, by keyset pages of `limit`. */
+  /** Completed local checkpoints (global captures are listed by their epochs), newest first, by keyset pages of `limit`. */
   list(limit = 50, cursor?: string): ManifestPage {
     const { sql } = this.#ports;
     const [at, id] = cursor ? decodeListCursor(cursor) : [Number.MAX_SAFE_INTEGER, "~"];
     const rows = sql
       .exec<{ manifest: string }>(
-        "SELECT manifest FROM ckpt_snapshots WHERE (created_at, snapshot_id) < (?, ?) ORDER BY created_at DESC, snapshot_id DESC LIMIT ?",
+        "SELECT manifest FROM ckpt_snapshots WHERE epoch = 0 AND (created_at, snapshot_id) < (?, ?) ORDER BY created_at DESC, snapshot_id DESC LIMIT ?",
         at,
         id,
         limit + 1,

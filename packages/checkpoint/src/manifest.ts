@@ -72,7 +72,7 @@ export function writeManifest(sql: Sql, m: Manifest): void {
 }
 
 /**
- * The manifest `id` (`latest`: the newest completed one).
+ * The manifest `id` (`latest`: the newest completed local one).
  * @throws {NOT_FOUND} 404 for an unknown id or none at all
  */
 export function readManifest(sql: Sql, id: string): Manifest {
@@ -80,7 +80,7 @@ export function readManifest(sql: Sql, id: string): Manifest {
     id === "latest"
       ? sql
           .exec<{ manifest: string }>(
-            "SELECT manifest FROM ckpt_snapshots WHERE status = 'completed' ORDER BY created_at DESC, snapshot_id DESC LIMIT 1",
+            "SELECT manifest FROM ckpt_snapshots WHERE status = 'completed' AND epoch = 0 ORDER BY created_at DESC, snapshot_id DESC LIMIT 1",
           )
           .toArray()[0]
       : sql.exec<{ manifest: string }>("SELECT manifest FROM ckpt_snapshots WHERE snapshot_id = ?", id).toArray()[0];

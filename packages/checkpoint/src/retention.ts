@@ -14,13 +14,14 @@ export interface GcReport {
 }
 
 /**
- * Deletes completed checkpoints beyond the newest `keepLast` (except `protectedIds`).
+ * Deletes completed local checkpoints beyond the newest `keepLast` (except `protectedIds`).
+ * Global captures (epoch > 0) are the participant's to keep: the latest completed epoch's stays.
  * @returns how many manifests were deleted
  */
 export function prune(sql: Sql, keepLast: number, protectedIds: ReadonlySet<string>): number {
   const rows = sql
     .exec<{ snapshot_id: string }>(
-      "SELECT snapshot_id FROM ckpt_snapshots WHERE status = 'completed' ORDER BY created_at DESC, snapshot_id DESC",
+      "SELECT snapshot_id FROM ckpt_snapshots WHERE status = 'completed' AND epoch = 0 ORDER BY created_at DESC, snapshot_id DESC",
     )
     .toArray();
   let pruned = 0;
