@@ -7,10 +7,12 @@
  */
 
 import { type CdcApi, type CdcReceiver, cdcCapability } from "@durable/cdc";
+import type { Checkpoint, CheckpointApi } from "@durable/checkpoint";
 import type { Remote } from "@durable/core";
 import { type Plan, PlansSchema, type RateLimitApi, rateLimitCapability } from "@durable/rate-limit";
 import type { SchedulerApi } from "@durable/scheduler";
 import { type TablesApi, tablesCapability } from "@durable/tables";
+import { platformCheckpoint } from "./capabilities/checkpoint.ts";
 import { type MetaApi, metaCapability } from "./capabilities/meta.ts";
 import { quotaCapability } from "./capabilities/quota.ts";
 import { platformScheduler } from "./capabilities/scheduler.ts";
@@ -28,6 +30,7 @@ export interface TenantApis {
   meta: MetaApi;
   scheduler: SchedulerApi;
   "rate-limit": RateLimitApi;
+  checkpoint: CheckpointApi;
 }
 
 /** The tenant's DO: every capability of the platform, composed. */
@@ -35,7 +38,8 @@ export class TenantDO extends DOBase<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // The scheduler first: it owns the alarm and delivers every other capability's wake-ups.
-    this.use(platformScheduler());
+    let checkpoint: Checkpoint | undefined;
+    this.use(platformScheduler(undefined, () => checkpoint));
     // The platform's quota of this tenant: decided here, before any route reads a body.
     this.use(quotaCapability(env.PLANS));
     this.use(tablesCapability());
@@ -49,6 +53,14 @@ export class TenantDO extends DOBase<Env> {
     this.use(metaCapability());
     // The tenant's own limiter (for its users' keys); its hourly sweep is a scheduler wake-up.
     this.use(rateLimitCapability({ plans: [TENANT_DEFAULT_PLAN], defaultPlan: "default" }));
+    // Last: its operators capture what the capabilities above own (tables, schedules, meta).
+    checkpoint = this.use(
+      platformCheckpoint({
+        bookmark: () => ctx.storage.getCurrentBookmark(),
+        name: () => ctx.id.name,
+        tenants: env.TENANT as unknown as DurableObjectNamespace,
+      }),
+    ).checkpoint;
   }
 }
 

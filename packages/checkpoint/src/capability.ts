@@ -7,17 +7,22 @@ import {
   type Capability,
   type CapabilityDefinition,
   type CapabilityPorts,
+  errorResponse,
   json,
   type MigrationSet,
   parseOrThrow,
+  type RequestGate,
   type RequiredCapabilities,
   type Route,
   type WakeEvent,
 } from "@durable/core";
 import { z } from "zod";
 import { type Checkpoint, type CheckpointOptions, createCheckpoint } from "./checkpoint.ts";
+import type { EpochInfo } from "./coordinator.ts";
+import { ckptError } from "./errors.ts";
 import type { ManifestPage } from "./local.ts";
 import type { Manifest } from "./manifest.ts";
+import type { ParticipantMessage, ParticipantReply } from "./messages.ts";
 import { CHECKPOINT_MIGRATIONS } from "./migrations.ts";
 
 /** The capability's name: its wake-ups, migrations owner and RPC target. */
@@ -32,6 +37,10 @@ export interface CheckpointApi {
   restore(id: string): Promise<Manifest>;
   get(id: string): Manifest;
   list(limit?: number, cursor?: string): ManifestPage;
+  /** Channel data and global-checkpoint messages from another DO (its Transport calls this). */
+  receive(message: ParticipantMessage): Promise<ParticipantReply>;
+  /** An epoch this DO coordinates. */
+  epoch(epoch: number): EpochInfo;
 }
 
 /** The composed capability. */
@@ -41,6 +50,7 @@ export interface CheckpointCapability extends Capability {
   readonly migrations: MigrationSet;
   readonly routes: readonly Route[];
   readonly api: CheckpointApi;
+  readonly gate: RequestGate;
   onStart(): void;
   onWake(event: WakeEvent): Promise<void>;
 }
@@ -55,6 +65,8 @@ export interface CheckpointCapabilityOptions extends CheckpointOptions {
   useBlobs?: boolean;
   /** Registers the host's operators. */
   setup?: (cp: Checkpoint, ports: CapabilityPorts, required: RequiredCapabilities) => void;
+  /** The DO name of participant `label` of `tenant` (default: the label itself). */
+  participantName?: (label: string, tenant: string) => string;
 }
 
 const ListQuery = z.object({
@@ -89,6 +101,76 @@ function localRoutes(cp: Checkpoint): Route[] {
   ];
 }
 
+const LabelSchema = z.string().regex(/^[a-z0-9-]{1,48}$/, "a label of 1–48 characters a-z, 0-9 and -");
+const TriggerBody = z.object({ timeoutMs: z.number().int().min(1000).max(600_000).optional() }).strict();
+const EpochParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const EpochsQuery = z.object({
+  status: z.enum(["pending", "completed", "aborted"]).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.coerce.number().int().min(1).optional(),
+});
+
+/** The `/checkpoint/participants`, `/checkpoint/epochs` and `/checkpoint/recover` routes. */
+function globalRoutes(cp: Checkpoint, nameOf: (label: string, tenant: string) => string): Route[] {
+  const label = (params: Record<string, string>) => parseOrThrow(LabelSchema, params.label, "INVALID_INPUT", "label");
+  return [
+    {
+      method: "PUT",
+      path: "/checkpoint/participants/:label",
+      handle: ({ params, tenant }) => {
+        const name = nameOf(label(params), tenant);
+        cp.coordinator.register(name);
+        return { participant: name, participants: cp.coordinator.participants() };
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/checkpoint/participants/:label",
+      handle: ({ params, tenant }) => {
+        const name = nameOf(label(params), tenant);
+        if (!cp.coordinator.unregister(name)) throw ckptError.error("NOT_FOUND", `no participant ${name}`);
+        return { participant: name, participants: cp.coordinator.participants() };
+      },
+    },
+    {
+      method: "GET",
+      path: "/checkpoint/participants",
+      handle: () => ({ participants: cp.coordinator.participants() }),
+    },
+    {
+      method: "POST",
+      path: "/checkpoint/epochs",
+      handle: async ({ body }) => {
+        const b = parseOrThrow(TriggerBody, body ?? {});
+        return json(await cp.coordinator.trigger(b.timeoutMs === undefined ? {} : { timeoutMs: b.timeoutMs }), 202);
+      },
+    },
+    {
+      method: "GET",
+      path: "/checkpoint/epochs",
+      handle: ({ query }) => {
+        const q = parseOrThrow(EpochsQuery, Object.fromEntries(query));
+        return cp.coordinator.epochs({
+          limit: q.limit,
+          ...(q.status ? { status: q.status } : {}),
+          ...(q.cursor ? { before: q.cursor } : {}),
+        });
+      },
+    },
+    {
+      method: "GET",
+      path: "/checkpoint/epochs/:epoch",
+      handle: ({ params }) => cp.coordinator.epoch(parseOrThrow(EpochParam, params.epoch, "INVALID_INPUT", "epoch")),
+    },
+    {
+      method: "POST",
+      path: "/checkpoint/recover",
+      scope: "checkpoint:restore",
+      handle: () => cp.coordinator.recover(),
+    },
+  ];
+}
+
 /**
  * Defines the checkpoint capability; compose it last, after everything its operators capture.
  * @param options the configuration, wiring and the host's operators
@@ -100,7 +182,7 @@ function localRoutes(cp: Checkpoint): Route[] {
 export function checkpointCapability(
   options: CheckpointCapabilityOptions = {},
 ): CapabilityDefinition<CheckpointCapability> {
-  const { requires, wire, setup, useBlobs = true, ...rest } = options;
+  const { requires, wire, setup, useBlobs = true, participantName, ...rest } = options;
   return {
     name: CHECKPOINT,
     ...(requires ? { requires } : {}),
@@ -112,12 +194,26 @@ export function checkpointCapability(
         name: CHECKPOINT,
         checkpoint,
         migrations: CHECKPOINT_MIGRATIONS,
-        routes: localRoutes(checkpoint),
+        routes: [...localRoutes(checkpoint), ...globalRoutes(checkpoint, participantName ?? ((label) => label))],
         api: {
           local: () => checkpoint.local(),
           restore: async (id) => checkpoint.restore(parseOrThrow(IdSchema, id, "INVALID_INPUT", "id")),
           get: (id) => checkpoint.get(id),
           list: (limit, cursor) => checkpoint.list(limit, cursor),
+          receive: (message) => checkpoint.receive(message),
+          epoch: (epoch) => checkpoint.coordinator.epoch(epoch),
+        },
+        // While a recovery rolls this DO back, every request waits outside: 503 RECOVERING.
+        gate: {
+          admit: () =>
+            checkpoint.recovering()
+              ? {
+                  pass: false,
+                  response: errorResponse(
+                    ckptError.error("RECOVERING", "this DO is recovering a global checkpoint; retry"),
+                  ),
+                }
+              : { pass: true, headers: {} },
         },
         onStart: () => checkpoint.start(),
         onWake: (event) => checkpoint.onWake(event),

@@ -7,14 +7,19 @@
  * @module
  */
 import {
+  CHECKPOINT_STATUS,
   type Checkpoint,
+  type CheckpointApi,
   type CheckpointCapability,
+  type CheckpointCode,
   checkpointCapability,
+  ckptError,
   migrationVersion,
   type Operator,
+  type Transport,
   tablesOperator,
 } from "@durable/checkpoint";
-import type { CapabilityDefinition, Sql } from "@durable/core";
+import { type CapabilityDefinition, fromRemoteError, type Remote, type Sql } from "@durable/core";
 import type { SchedulerCapability } from "@durable/scheduler";
 import type { TablesCapability } from "@durable/tables";
 import { tenantTablesOperator } from "./checkpoint-tables.ts";
@@ -49,6 +54,38 @@ export interface PlatformCheckpointContext {
   bookmark: () => Promise<string>;
   /** The DO's name (`<tenant>` or `<tenant>:<label>`), when the runtime gives it. */
   name: () => string | undefined;
+  /** The namespace of the tenant DOs: participants of global checkpoints and channel peers. */
+  tenants?: DurableObjectNamespace;
+}
+
+interface CheckpointStub {
+  capability(name: "checkpoint", tenant: string): Remote<CheckpointApi>;
+}
+
+/**
+ * The Transport of a tenant DO: the checkpoint RPC target of `<tenant>` or `<tenant>:<label>`.
+ * Another tenant's DO is refused (403 TENANT_MISMATCH) before any call; errors come back with
+ * their code (`fromRemoteError`).
+ */
+export function tenantTransport(namespace: DurableObjectNamespace, tenant: () => string | null): Transport {
+  return {
+    async send(to, message) {
+      const t = tenant();
+      if (!t || (to !== t && !to.startsWith(`${t}:`))) {
+        throw ckptError.error("TENANT_MISMATCH", `${to} is not a DO of tenant ${t ?? "(unknown)"}`);
+      }
+      const stub = namespace.getByName(to) as unknown as CheckpointStub;
+      try {
+        return await stub.capability("checkpoint", t).receive(message);
+      } catch (err) {
+        // RPC keeps only the `[CODE]` prefix: give the code its status again.
+        const remote = fromRemoteError(err);
+        if (remote && remote.code in CHECKPOINT_STATUS)
+          throw ckptError.error(remote.code as CheckpointCode, remote.detail);
+        throw remote ?? err;
+      }
+    },
+  };
 }
 
 /**
@@ -61,6 +98,7 @@ export function platformCheckpoint(context: PlatformCheckpointContext): Capabili
   return checkpointCapability({
     requires: ["scheduler", "tables"],
     bookmark: context.bookmark,
+    participantName: (label, tenant) => `${tenant}:${label}`,
     wire: (ports, required) => {
       const { tables } = required.get<TablesCapability>("tables");
       const self = () => context.name() ?? ports.tenant() ?? "unknown";
@@ -68,6 +106,7 @@ export function platformCheckpoint(context: PlatformCheckpointContext): Capabili
         swapTransaction: (fn) => tables.events.transact(() => fn()),
         self,
         blobPrefixOf: () => `ckpt/${ports.tenant() ?? "unknown"}/${self()}`,
+        ...(context.tenants ? { transport: tenantTransport(context.tenants, () => ports.tenant()) } : {}),
       };
     },
     setup: (cp, { sql }, required) => {

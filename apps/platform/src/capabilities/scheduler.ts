@@ -13,7 +13,8 @@ import type { CheckpointRef } from "./checkpoint.ts";
  * The scheduler of a platform DO, with the `platform.noop` handler (a target for health checks
  * and tests of the schedule API).
  * @param setup registers more handlers and tasks (test fixtures)
- * @param checkpoint the DO's checkpoint, composed later: registers `checkpoint.local` (payload `{}`)
+ * @param checkpoint the DO's checkpoint, composed later: registers `checkpoint.local` (payload `{}`) and
+ *   `checkpoint.global` (payload `{timeoutMs?}`)
  */
 export function platformScheduler(
   setup?: (scheduler: Scheduler) => void,
@@ -27,6 +28,16 @@ export function platformScheduler(
           const cp = checkpoint();
           if (!cp) throw new Error("checkpoint.local: this DO composes no checkpoint");
           await cp.local();
+        });
+        // A global checkpoint of the tenant's DO and its registered `<tenant>:<label>` participants.
+        const GlobalSchema = z
+          .object({ timeoutMs: z.number().int().min(1000).max(600_000).optional() })
+          .strict()
+          .optional();
+        scheduler.handler("checkpoint.global", GlobalSchema, async (p) => {
+          const cp = checkpoint();
+          if (!cp) throw new Error("checkpoint.global: this DO composes no checkpoint");
+          await cp.coordinator.trigger(p?.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs });
         });
       }
       setup?.(scheduler);
