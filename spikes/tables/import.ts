@@ -80,7 +80,7 @@ export async function importInNode(path: string): Promise<{ rowsPerS: number; pe
   return { rowsPerS: (result.rows / ms) * 1000, peakMb: (peak - base) / 2 ** 20, rows: result.rows };
 }
 
-async function importOverHttp(path: string, rows: number): Promise<number> {
+export async function importOverHttp(path: string, rows: number): Promise<number> {
   const dev = await startDev();
   try {
     const tenant = `spike-import-${Date.now().toString(36)}`;

@@ -77,12 +77,18 @@ function valueConverter(col: ColumnDef): FieldConverter {
 }
 
 /**
- * The converter of one column.
- * @param nulls the fields read as null
+ * The converter of one column's values (null tokens are the caller's: see {@link nullTest}).
  */
-export function columnConverter(col: ColumnDef, nulls: ReadonlySet<string>): FieldConverter {
-  const convert = valueConverter(col);
-  if (nulls.size === 0) return convert;
-  const onNull = col.nullable ? null : UNDECIDED;
-  return (text) => (nulls.has(text) ? onNull : convert(text));
+export function columnConverter(col: ColumnDef): FieldConverter {
+  return valueConverter(col);
+}
+
+/**
+ * Whether a field is a null token. The default tokens (the empty field only) need no hashing
+ * of every field.
+ */
+export function nullTest(nulls: ReadonlySet<string>): (text: string) => boolean {
+  if (nulls.size === 0) return () => false;
+  if (nulls.size === 1 && nulls.has("")) return (text) => text.length === 0;
+  return (text) => nulls.has(text);
 }

@@ -10,7 +10,7 @@ import { type ColumnType, storedSize } from "../column-types.ts";
 import { MAX_ROW_BYTES, type RowCodec, type RowInput, type RowIssue } from "../row-codec.ts";
 import type { ColumnDef, TableDef } from "../table-spec.ts";
 import { mapColumnNames, normalizeName } from "./column-names.ts";
-import { columnConverter, type FieldConverter, UNDECIDED } from "./csv-columns.ts";
+import { columnConverter, type FieldConverter, nullTest, UNDECIDED } from "./csv-columns.ts";
 import { type CsvRecord, invalidCsv } from "./csv-reader.ts";
 import { GENERATED_KEY } from "./infer.ts";
 import type { JsonRecord } from "./ndjson-reader.ts";
@@ -29,8 +29,9 @@ export type Encoded = SqlBinding[] | { shaped: ShapedRow; issue: RowIssue };
 
 /** The fast path of a {@link CsvShaper}. */
 interface FastPath {
-  /** Per target: its field, its column's position and converter. */
-  fields: { index: number; column: number; convert: FieldConverter }[];
+  /** Per target: its field, its column's position and converter, and a null token's value. */
+  fields: { index: number; column: number; convert: FieldConverter; onNull: SqlBinding | typeof UNDECIDED }[];
+  isNull: (text: string) => boolean;
   /** The values of the columns no field names (their default, or null; the key's place). */
   template: SqlBinding[];
   /** The stored size of the template's values, the generated key's included. */
@@ -102,8 +103,9 @@ export class CsvShaper {
       fields: this.#targets.map((t) => {
         const column = position.get(t.name) as number;
         const col = def.columns[column] as ColumnDef;
-        return { index: t.index, column, convert: columnConverter(col, this.#nulls) };
+        return { index: t.index, column, convert: columnConverter(col), onNull: col.nullable ? null : UNDECIDED };
       }),
+      isNull: nullTest(this.#nulls),
       template,
       templateSize,
       rid: this.#rid === undefined ? -1 : (position.get(this.#rid) as number),
@@ -123,8 +125,10 @@ export class CsvShaper {
       let size = fast.templateSize;
       const fields = record.fields;
       let decided = true;
+      const isNull = fast.isNull;
       for (const f of fast.fields) {
-        const v = f.convert(fields[f.index] as string);
+        const text = fields[f.index] as string;
+        const v = isNull(text) ? f.onNull : f.convert(text);
         if (v === UNDECIDED) {
           decided = false;
           break;
