@@ -264,3 +264,26 @@ export function countMatches(p: Predicate, rows: readonly SqlRow[]): number {
   for (let i = 0; i < rows.length; i++) if (m(rows[i] as SqlRow) === true) k++;
   return k;
 }
+
+/**
+ * For predicates p0…pk−1 (k ≤ 8), how many sampled rows match each conjunction of a subset:
+ * `counts[mask]` counts the rows where every pi with bit i of `mask` set is true. One pass.
+ */
+export function subsetCounts(preds: readonly Predicate[], s: ColumnarSample): Uint32Array {
+  const k = preds.length;
+  const matchers = preds.map((p) => buildIndexed(p, s));
+  const exact = new Uint32Array(1 << k);
+  for (let i = 0; i < s.n; i++) {
+    let bits = 0;
+    for (let j = 0; j < k; j++) if ((matchers[j] as IndexMatcher)(i) === true) bits |= 1 << j;
+    exact[bits] = (exact[bits] as number) + 1;
+  }
+  // counts[mask] = Σ exact[bits] over bits ⊇ mask (superset sums).
+  const counts = exact.slice();
+  for (let j = 0; j < k; j++) {
+    for (let mask = 0; mask < 1 << k; mask++) {
+      if ((mask & (1 << j)) === 0) counts[mask] = (counts[mask] as number) + (counts[mask | (1 << j)] as number);
+    }
+  }
+  return counts;
+}

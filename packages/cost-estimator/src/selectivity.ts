@@ -7,7 +7,9 @@
  * @module
  */
 import type { Predicate } from "@durable/core";
-import { type LeafContext, leafSelectivity, type Sel, STAGE_RANK, type Stage, sampleSel } from "./leaf-selectivity.ts";
+import { wilson } from "./heuristics.ts";
+import { type LeafContext, leafSelectivity, type Sel, STAGE_RANK, type Stage } from "./leaf-selectivity.ts";
+import { subsetCounts } from "./matcher.ts";
 
 /** One line of `explain`: a predicate, the stage that answered and its numbers. */
 export interface ExplainStep {
@@ -79,16 +81,6 @@ function columnFactor(terms: Predicate[], results: Sel[], ctx: SelectivityContex
 
 function andSel(p: { and: Predicate[] }, ctx: SelectivityContext): Sel {
   const columns = columnsOf(p);
-  let bound: Sel | null = null;
-  if (columns.size >= 2) {
-    const sampled = sampleSel(p, ctx.sample);
-    if (sampled && sampled.matches >= MIN_SAMPLE_MATCHES) {
-      const { matches: _m, ...r } = sampled;
-      return record(ctx, p, r);
-    }
-    // Too few matches to estimate from, but enough rows to bound: backoff stays inside Wilson's interval.
-    if (sampled && ctx.sample.n >= 100) bound = sampled;
-  }
   // Group the operands by the one column they read (multi-column operands stand alone).
   const groups = new Map<string, { terms: Predicate[]; results: Sel[] }>();
   p.and.forEach((term, i) => {
@@ -99,9 +91,38 @@ function andSel(p: { and: Predicate[] }, ctx: SelectivityContext): Sel {
     g.results.push(selectivity(term, ctx));
     groups.set(key, g);
   });
-  const factors = [...groups.entries()].map(([key, g]) =>
+  const entries = [...groups.entries()];
+  let factors = entries.map(([key, g]) =>
     key.startsWith("c:") ? columnFactor(g.terms, g.results, ctx) : (g.results[0] as Sel),
   );
+  let bound: Sel | null = null;
+  const n = ctx.sample.n;
+  if (columns.size >= 2 && n > 0 && entries.length <= 8) {
+    // One pass over the reservoir counts every sub-conjunction of the column groups.
+    const counts = subsetCounts(
+      entries.map(([, g]) => (g.terms.length === 1 ? (g.terms[0] as Predicate) : { and: g.terms })),
+      ctx.sample,
+    );
+    const full = (1 << entries.length) - 1;
+    const sampled = (k: number): Sel => {
+      const [low, high] = wilson(k, n);
+      return { s: k === 0 ? 0.5 / n : k / n, low, high, stage: "sample" };
+    };
+    if ((counts[full] as number) >= MIN_SAMPLE_MATCHES) return record(ctx, p, sampled(counts[full] as number));
+    // Too few matches to estimate the whole from, but enough rows to bound it; and the largest
+    // group of columns the reservoir does resolve stands as one factor of the backoff.
+    if (n >= 100) bound = sampled(counts[full] as number);
+    let best = 0;
+    for (let mask = 1; mask < full; mask++) {
+      if ((counts[mask] as number) < MIN_SAMPLE_MATCHES || popcount(mask) < 2) continue;
+      if (
+        popcount(mask) > popcount(best) ||
+        (popcount(mask) === popcount(best) && (counts[mask] as number) < (counts[best] as number))
+      )
+        best = mask;
+    }
+    if (best !== 0) factors = [sampled(counts[best] as number), ...factors.filter((_, i) => (best & (1 << i)) === 0)];
+  }
   factors.sort((a, b) => a.s - b.s);
   let s = 1;
   let low = 1;
@@ -120,6 +141,12 @@ function andSel(p: { and: Predicate[] }, ctx: SelectivityContext): Sel {
     high = Math.min(Math.max(high, s), bound.high);
   }
   return { s: clamp(s), low: Math.min(clamp(low), s), high: Math.max(clamp(high), s), stage };
+}
+
+function popcount(x: number): number {
+  let c = 0;
+  for (let v = x; v !== 0; v &= v - 1) c++;
+  return c;
 }
 
 function orSel(p: { or: Predicate[] }, ctx: SelectivityContext): Sel {
