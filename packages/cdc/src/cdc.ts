@@ -12,6 +12,7 @@ import { type ConsumerInfo, Consumers, consumerInfo } from "./consumers.ts";
 import { type DeliveryDeps, drainConsumer, pullEvents, readFor } from "./delivery.ts";
 import { createDlq, type DlqApi } from "./dlq.ts";
 import { cdcError } from "./errors.ts";
+import { cdcMetrics } from "./metrics.ts";
 import type { ConsumerDef, Sink } from "./schemas.ts";
 import { doSink } from "./sinks/do-sink.ts";
 import { parquetSink } from "./sinks/parquet-sink.ts";
@@ -258,6 +259,11 @@ export function createCdc(ports: CdcPorts, input: CdcConfigInput = {}): Cdc {
     return stats.last;
   };
 
+  /** Heartbeats only while CDC is in use: an idle tenant DO must not wake every minute. */
+  const armHeartbeat = () => {
+    if (trackedCount > 0 || consumers.minOffset() !== null) wake.set("heartbeat", clock.now() + config.heartbeatMs);
+  };
+
   const heartbeat = async (): Promise<DrainReport> => {
     // A pull consumer whose pending events are all filtered out is advanced, so it pins nothing.
     for (const c of consumers.list()) {
@@ -269,7 +275,7 @@ export function createCdc(ports: CdcPorts, input: CdcConfigInput = {}): Cdc {
       if (through > c.offset) consumers.setOffset(c.name, through);
     }
     const report = await drain();
-    wake.set("heartbeat", clock.now() + config.heartbeatMs);
+    armHeartbeat();
     return report;
   };
 
@@ -299,13 +305,14 @@ export function createCdc(ports: CdcPorts, input: CdcConfigInput = {}): Cdc {
       recount();
       repairDrift();
       refreshLimit();
-      wake.set("heartbeat", clock.now() + config.heartbeatMs);
+      armHeartbeat();
     },
     track(table, options = {}) {
       forced++;
       try {
         const { result, created } = tx(() => tracker.track(table, options, config.maxSnapshotRows, newest));
         recount();
+        armHeartbeat();
         return { ...result, created };
       } finally {
         forced--;
@@ -331,6 +338,7 @@ export function createCdc(ports: CdcPorts, input: CdcConfigInput = {}): Cdc {
         return c;
       });
       if (created.sink.type !== "pull") wake.set("drain", clock.now());
+      armHeartbeat();
       return consumerInfo(created);
     },
     listConsumers: () => consumers.list().map(consumerInfo),
@@ -385,30 +393,7 @@ export function createCdc(ports: CdcPorts, input: CdcConfigInput = {}): Cdc {
     drain,
     heartbeat,
     dlq,
-    metrics() {
-      const newestLsn = newest();
-      const now = clock.now();
-      return {
-        newestLsn,
-        oldestRetainedLsn: log.oldestRetainedLsn(),
-        backlogEvents: backlog(),
-        schemaDriftTotal: sql.exec<{ n: number }>("SELECT schema_drift_total AS n FROM cdc_state WHERE id = 1").one().n,
-        parquetBytesWritten: parquetBytes,
-        consumers: consumers.list().map((c) => {
-          const firstTs = log.firstTsAfter(c.offset);
-          return {
-            consumer: c.name,
-            lagEvents: log.countAfter(c.offset),
-            lagMs: firstTs === null ? 0 : Math.max(0, now - firstTs),
-            backlogEvents: Math.max(0, newestLsn - c.offset),
-            dlqSize: dlq.size(c.name),
-            deliveredTotal: c.deliveredTotal,
-            retriesTotal: c.retriesTotal,
-            lastDeliveredAt: c.lastDeliveredAt,
-            lastError: c.lastError,
-          };
-        }),
-      };
-    },
+    metrics: () =>
+      cdcMetrics({ sql, clock, log, consumers, dlq, backlog: backlog(), parquetBytesWritten: parquetBytes }),
   };
 }

@@ -165,3 +165,13 @@ describe("capture", () => {
     expect(events[0]?.after).toEqual({ id: 1, amount: 1, status: null });
   });
 });
+
+describe("an idle tenant", () => {
+  it("asks for no wake-up until a table is tracked", async () => {
+    const { host, cdc, tables } = await setup();
+    expect(host.wakes.pending()).toEqual([]);
+    tables.createTable(ORDERS);
+    cdc.track("orders");
+    expect(host.wakes.pending().map((w) => w.key)).toEqual(["heartbeat"]);
+  });
+});
