@@ -32,23 +32,15 @@ import { type Estimate, toEstimate } from "./estimate.ts";
 import { FeedbackStore } from "./feedback.ts";
 import { hashHex } from "./hash.ts";
 import { normalizeRows, parseFeedback } from "./inputs.ts";
-import { ColumnarSample } from "./matcher.ts";
 import { ESTIMATOR_MIGRATIONS } from "./migrations.ts";
 import type { PartitionStatsProvider } from "./partition-stats.ts";
-import { type PipelineTable, runPipeline } from "./pipeline.ts";
-import {
-  type BoundRequest,
-  bindRequest,
-  canonicalRequest,
-  parseEstimateRequest,
-  type TableBinding,
-} from "./request.ts";
+import { runPipeline } from "./pipeline.ts";
+import { PipelineSources } from "./pipeline-sources.ts";
+import { type BoundRequest, bindRequest, canonicalRequest, parseEstimateRequest } from "./request.ts";
 import { StatsCache } from "./stats-cache.ts";
 import { StatsStore } from "./stats-store.ts";
 import { summarize, type TableStatsSummary } from "./summary.ts";
 import type { TableStats } from "./table-stats.ts";
-
-const EMPTY_SAMPLE = new ColumnarSample([]);
 
 /** What the estimator runs on. */
 export interface CostEstimatorOptions {
@@ -76,14 +68,12 @@ export class CostEstimator {
   readonly #clock: Clock;
   readonly #wake: Wake;
   readonly #tables: Tables;
-  readonly #partitions: PartitionStatsProvider | undefined;
   readonly #store: StatsStore;
   readonly #cache: StatsCache;
   readonly #analyzer: Analyzer;
   readonly #feedback: FeedbackStore;
-  readonly #bindings = new WeakMap<object, TableBinding>();
   readonly #analyzeAsked = new Set<string>();
-  readonly #samples = new WeakMap<TableStats, { version: number; sample: ColumnarSample }>();
+  readonly #sources: PipelineSources;
   #constants: CostConstants | null = null;
   #flushAsked = false;
   #started = false;
@@ -96,7 +86,6 @@ export class CostEstimator {
     this.#clock = o.clock ?? systemClock;
     this.#wake = o.wake;
     this.#tables = o.tables;
-    this.#partitions = o.partitions;
     const params = {
       hllPrecision: this.config.hllPrecision,
       kllK: this.config.kllK,
@@ -107,6 +96,7 @@ export class CostEstimator {
     this.#cache = new StatsCache(o.sql, o.tables, this.#store, params, { needsAnalyze: (t) => this.#askAnalyze(t) });
     this.#analyzer = new Analyzer(o.sql, this.#clock, this.#store, this.config.statisticsTarget);
     this.#feedback = new FeedbackStore(o.sql, this.#clock, this.config.feedbackCapacity);
+    this.#sources = new PipelineSources(o.tables, this.#cache, o.partitions, this.config.statisticsTarget);
   }
 
   /** Runs the estimator's migrations, then returns one (Node tests, spikes, scripts). */
@@ -258,56 +248,9 @@ export class CostEstimator {
     });
   }
 
-  #binding(name: string): TableBinding {
-    const codec = this.#tables.rows.codec(name);
-    let b = this.#bindings.get(codec);
-    if (!b) {
-      b = { name, columns: new Map(codec.def.columns.map((c) => [c.name, c.type])), resolve: codec.resolve };
-      this.#bindings.set(codec, b);
-    }
-    return b;
-  }
-
-  #pipelineTable(name: string, heuristic: boolean): PipelineTable {
-    const t = this.#cache.get(name);
-    const def = this.#cache.def(name);
-    const indexed = new Set([def.primaryKey[0] ?? "", ...def.indexes.map((ix) => ix.columns[0] ?? "")]);
-    const target = this.config.statisticsTarget;
-    if (heuristic)
-      return {
-        name,
-        rows: t.rowCount,
-        view: () => null,
-        sample: EMPTY_SAMPLE,
-        partition: undefined,
-        indexed,
-        version: -1,
-      };
-    return {
-      name,
-      rows: t.rowCount,
-      view: (col) => {
-        const c = t.columns.get(col);
-        return c ? columnView(t, c, target) : null;
-      },
-      sample: t.rowCount === 0 ? EMPTY_SAMPLE : this.#sampleOf(t),
-      partition: this.#partitions?.stats(name),
-      indexed,
-      version: t.version,
-    };
-  }
-
-  #sampleOf(t: TableStats): ColumnarSample {
-    const hit = this.#samples.get(t);
-    if (hit && hit.version === t.version) return hit.sample;
-    const sample = new ColumnarSample(t.reservoir.rows.slice());
-    this.#samples.set(t, { version: t.version, sample });
-    return sample;
-  }
-
   #bind(r: unknown): BoundRequest {
     this.start();
-    return bindRequest(parseEstimateRequest(r), (name) => this.#binding(name));
+    return bindRequest(parseEstimateRequest(r), (name) => this.#sources.binding(name));
   }
 
   /**
@@ -318,7 +261,7 @@ export class CostEstimator {
     const b = this.#bind(r);
     const p = runPipeline(
       b,
-      b.tables.map((n) => this.#pipelineTable(n, false)),
+      b.tables.map((n) => this.#sources.table(n, false)),
       this.constants(),
       true,
     );
@@ -331,7 +274,7 @@ export class CostEstimator {
     const b = this.#bind(r);
     const p = runPipeline(
       b,
-      b.tables.map((n) => this.#pipelineTable(n, true)),
+      b.tables.map((n) => this.#sources.table(n, true)),
       this.constants(),
       true,
     );
