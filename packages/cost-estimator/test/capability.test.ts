@@ -44,7 +44,12 @@ async function call(
   for (const r of routes) {
     if (r.method !== method) continue;
     const names: string[] = [];
-    const re = new RegExp(`^${r.path.replace(/:([a-z]+)/g, (_m, n: string) => (names.push(n), "([^/]+)"))}$`);
+    const re = new RegExp(
+      `^${r.path.replace(/:([a-z]+)/g, (_m, n: string) => {
+        names.push(n);
+        return "([^/]+)";
+      })}$`,
+    );
     const m = re.exec(path);
     if (!m) continue;
     const params = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? "")]));
