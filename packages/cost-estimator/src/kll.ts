@@ -15,7 +15,6 @@ export const KLL_MAX_ITEM_BYTES = 64;
 const C = 2 / 3;
 const MIN_CAPACITY = 8;
 
-const numeric = (a: number, b: number) => a - b;
 const HIGH_UNITS = /[\uD800-\uFFFF]/;
 
 /** One item of the sorted view with its cumulative weight (items ≤ it). */
@@ -91,13 +90,25 @@ export class KllSketch {
 
   /** Adds one number or string (strings cut to 64 UTF-8 bytes). */
   update(value: OrderedValue): void {
-    const v = typeof value === "string" ? truncateUtf8(value, KLL_MAX_ITEM_BYTES) : value;
-    if (this.#basic && typeof v === "string" && HIGH_UNITS.test(v)) this.#basic = false;
-    const kind = typeof v === "number" ? "number" : "string";
-    if (this.#kind === null) this.#kind = kind;
-    else if (this.#kind !== kind) return;
-    if (this.#min === null || compareValues(v, this.#min) < 0) this.#min = v;
-    if (this.#max === null || compareValues(v, this.#max) > 0) this.#max = v;
+    let v = value;
+    if (typeof v === "number") {
+      if (this.#kind !== "number") {
+        if (this.#kind !== null) return;
+        this.#kind = "number";
+      }
+      // The hot path of the write hook: plain comparisons for numbers.
+      if (this.#min === null || v < (this.#min as number)) this.#min = v;
+      if (this.#max === null || v > (this.#max as number)) this.#max = v;
+    } else {
+      v = truncateUtf8(v, KLL_MAX_ITEM_BYTES);
+      if (this.#kind !== "string") {
+        if (this.#kind !== null) return;
+        this.#kind = "string";
+      }
+      if (this.#basic && HIGH_UNITS.test(v)) this.#basic = false;
+      if (this.#min === null || compareValues(v, this.#min) < 0) this.#min = v;
+      if (this.#max === null || compareValues(v, this.#max) > 0) this.#max = v;
+    }
     (this.#levels[0] as OrderedValue[]).push(v);
     this.#n++;
     this.#size++;
@@ -106,7 +117,7 @@ export class KllSketch {
   }
 
   #sort(items: OrderedValue[]): void {
-    if (this.#kind === "number") (items as number[]).sort(numeric);
+    if (this.#kind === "number") (items as number[]).sort((a, b) => a - b);
     // Below U+D800, UTF-16 order is code-point (UTF-8) order: the native sort is exact and fast.
     else if (this.#basic) items.sort();
     else items.sort(compareValues);
