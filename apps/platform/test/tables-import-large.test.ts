@@ -1,7 +1,9 @@
 /**
  * A large streamed import over HTTP (workerd): a body generated while it is sent (never held
- * whole by the test or the DO) becomes a job (202, committed in batches of 10,000 rows), and its
- * record reports the rows and bytes. Size: 300,000 rows, about 21 MB (the issue asks for 50 MB;
+ * whole by the test or the DO) becomes a job (committed in batches of 10,000 rows) after its
+ * first 100,000 rows, and answers 202 with its record's `Location` then, while most of the body
+ * is still to come; the record shows it running meanwhile; the answer's body is the report once
+ * the body ended, and the record reports the rows and bytes. Size: 300,000 rows, about 21 MB (the issue asks for 50 MB;
  * this size keeps the test near 7 s on two shared cores; the 60 MB run is the spike's). The
  * DO's peak heap is measured by the spike in Node (workerd does not expose it to a test).
  */
@@ -45,9 +47,17 @@ describe("a large streamed import", () => {
       // @ts-expect-error -- a streamed request body needs duplex: half (not in the DOM types)
       duplex: "half",
     });
-    const result = await jsonOf(res);
+    // The answer came while the body was still being sent.
+    const sentAtAnswer = body.bytes();
     expect(res.status).toBe(202);
-    expect(result).toMatchObject({ job: true, rows: ROWS, inserted: ROWS });
+    const importId = res.headers.get("import-id");
+    expect(res.headers.get("location")).toBe(`${base}/big/imports/${importId}`);
+    const running = await jsonOf(await call(`${base}/big/imports/${importId}`, { token }));
+    expect(running).toMatchObject({ status: "running" });
+    expect(running.rowsDone).toBeLessThan(ROWS);
+    const result = await jsonOf(res);
+    expect(result).toMatchObject({ importId, job: true, rows: ROWS, inserted: ROWS });
+    expect(sentAtAnswer).toBeLessThan(body.bytes() / 2);
     expect(body.bytes()).toBeGreaterThan(20_000_000);
     const record = await jsonOf(await call(`${base}/big/imports/${result.importId}`, { token }));
     expect(record).toMatchObject({ status: "done", rowsDone: ROWS, bytesDone: body.bytes() });

@@ -41,6 +41,11 @@ export interface ImportRequest {
   bytesTotal?: number | undefined;
   /** Largest body (default 100 MB). */
   maxBytes?: number;
+  /**
+   * Told once, when the import becomes a job (by the declared size at once, else after 100,000
+   * rows or 10 MB read), so that the route can answer 202 before the body ends.
+   */
+  onJob?: (importId: string) => void;
 }
 
 /** What an import did. */
@@ -117,6 +122,7 @@ export class TableImports {
     uses.add(id);
     this.#running.set(table, uses);
     const state = new ImportState(id, req.bytesTotal !== undefined && req.bytesTotal > JOB_MIN_BYTES);
+    if (state.job) req.onJob?.(id);
     try {
       return await this.#run(req, state);
     } catch (err) {
@@ -206,11 +212,16 @@ export class TableImports {
       take(next.value);
       if (!state.job && (state.records > JOB_MIN_ROWS || state.bytes > JOB_MIN_BYTES) && !state.doomed(options)) {
         state.job = true;
+        req.onJob?.(state.id);
       }
       if (state.job && !state.doomed(options)) {
         while (state.buffer.values.length >= JOB_BATCH_ROWS) {
           commit(state.takeBatch(JOB_BATCH_ROWS), false);
           await this.#afterBatch?.(state.id, state.rowsDone);
+          // Between batches the object serves its other requests (the record's status among
+          // them): a body that is already buffered would otherwise be read to its end
+          // without ever returning to the event loop.
+          await new Promise((resolve) => setTimeout(resolve, 0));
         }
       }
     }
