@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { parseImportOptions } from "../src/import/import-options.ts";
 import { TableImports } from "../src/import/importer.ts";
 import { Tables } from "../src/index.ts";
-import { importer, rejection } from "./import-helpers.ts";
+import { importer, rejection, streamOf } from "./import-helpers.ts";
 
 function csv(n: number): string {
   const lines = ["id,name,score"];
@@ -29,6 +29,33 @@ describe("import jobs", () => {
     expect(seen.reduce((a, b) => a + b, 0)).toBe(105_000);
     expect(Math.max(...seen)).toBeLessThanOrEqual(10_000 + 65_536 / 10);
     expect(imports.status("big", result.importId)).toMatchObject({ status: "done", rowsDone: 105_000 });
+  });
+
+  it("tells onJob once, when the import becomes a job: by Content-Length at once, else after 100,000 rows", async () => {
+    const { imports } = importer();
+    const told: [string, string][] = [];
+    const options = parseImportOptions(new URLSearchParams("create=infer&key=id"));
+    const chunked = await imports.run({
+      table: "a",
+      body: streamOf(csv(105_000), 65_536),
+      format: "csv",
+      options,
+      onJob: (id) => told.push([id, imports.status("a", id).status]),
+    });
+    expect(chunked.job).toBe(true);
+    expect(told).toEqual([[chunked.importId, "running"]]);
+    const small = csv(10);
+    const declared: string[] = [];
+    const sized = await imports.run({
+      table: "b",
+      body: new Blob([small]).stream(),
+      format: "csv",
+      options,
+      bytesTotal: 11 * 1024 * 1024,
+      onJob: (id) => declared.push(id),
+    });
+    expect(declared).toEqual([sized.importId]);
+    expect(sized.job).toBe(true);
   });
 
   it("a crash between batches leaves interrupted with the committed count; upsert completes it", async () => {
