@@ -10,7 +10,7 @@
  * error that stopped it. Run: `npx tsx spikes/tables/body-after-response.ts`.
  * @module
  */
-import { Miniflare } from "miniflare";
+import { Miniflare, type RequestInit as MiniflareInit } from "miniflare";
 
 const SCRIPT = `
 import { DurableObject } from "cloudflare:workers";
@@ -83,7 +83,7 @@ try {
         method: "POST",
         body: slowBody(),
         duplex: "half",
-      } as RequestInit);
+      } as MiniflareInit);
       seen.status = res.status;
       seen.statusMs = Math.round(performance.now() - started);
       seen.response = (await res.text()).slice(0, 120);

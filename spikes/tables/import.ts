@@ -1,16 +1,19 @@
 /**
  * The import variant of spike `tables`: one generated CSV file (5 columns; 1,000,000 rows, about
  * 60 MB; quick: 100,000), imported three ways in one run:
- * - in-process on the Node adapter through the same `TableImports` code the DO runs, sampling
- *   the heap every 5 ms (`import_peak_mb`: peak heapUsed above the heap before the import);
+ * - in-process on the Node adapter through the same `TableImports` code the DO runs, in a fresh
+ *   Node process with a DO isolate's 128 MB heap (import-child.ts), sampling the heap every
+ *   5 ms (`import_peak_mb`: peak heapUsed above the heap before the import);
  * - streamed over HTTP to `wrangler dev` (`import_rows_per_s`), as the loader sends it;
  * - read by DuckDB `read_csv` into a table (the peer, `duckdb_read_csv_rows_per_s`).
  * @module
  */
+import { spawnSync } from "node:child_process";
 import { createReadStream, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { systemClock } from "@durable/core";
 import { openSqlite } from "@durable/core/node";
 import { Tables } from "@durable/tables";
@@ -40,6 +43,25 @@ const SPEC = {
   ],
   primaryKey: "id",
 };
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** A DO isolate's memory limit, the heap cap of the child that measures the in-process import. */
+const DO_HEAP_MB = 128;
+
+/** {@link importInNode} in a fresh Node process with the heap of a DO isolate (import-child.ts). */
+export function importInFreshNode(path: string): { rowsPerS: number; peakMb: number; rows: number } {
+  const child = spawnSync(
+    process.execPath,
+    [`--max-old-space-size=${DO_HEAP_MB}`, "--import", "tsx", join(here, "import-child.ts"), path],
+    { cwd: join(here, "../.."), encoding: "utf8", maxBuffer: 1 << 20 },
+  );
+  const last = child.stdout.trim().split("\n").pop() ?? "";
+  if (child.status !== 0 || !last.startsWith("{")) {
+    throw new Error(`import child exited ${child.status}: ${child.stderr.slice(-2000)}`);
+  }
+  return JSON.parse(last) as { rowsPerS: number; peakMb: number; rows: number };
+}
 
 /** Writes the CSV file and returns its path. */
 export function writeCsv(rows: number): string {
@@ -128,7 +150,7 @@ export async function runImport(quick: boolean, http: boolean): Promise<ImportSp
   const rows = quick ? 100_000 : 1_000_000;
   const path = writeCsv(rows);
   const mb = statSync(path).size / 1e6;
-  const node = await importInNode(path);
+  const node = importInFreshNode(path);
   const httpRowsPerS = http ? await importOverHttp(path, rows) : -1;
   const duckdbRowsPerS = await duckdbReadCsv(path, rows);
   return { rows, mb, nodeRowsPerS: node.rowsPerS, peakMb: node.peakMb, httpRowsPerS, duckdbRowsPerS };
