@@ -87,7 +87,13 @@ console.log(
 const all = await must("POST", "/tables/flights/count", {});
 console.log(`\nHow many flights?  ${(all.body as { count: number }).count.toLocaleString("en-US")}\n  ${source(all)}`);
 
-const late = await must("POST", "/tables/flights/count", { where: { col: "delay", op: ">", value: 60 } });
+const lateWhere = { col: "delay", op: ">", value: 60 };
+const late = await must("POST", "/tables/flights/count", { where: lateWhere });
+const guess = await must("POST", "/estimator/estimate", { table: "flights", where: lateWhere });
+const estimate = guess.body as { rows: number; method: string; low: number; high: number };
+console.log(
+  `\nThe estimator's guess, before counting:  ${Math.round(estimate.rows).toLocaleString("en-US")} (${estimate.method}, ${Math.round(estimate.low)}–${Math.round(estimate.high)})\n  ${source(guess)}`,
+);
 console.log(
   `\nFlights more than an hour late:  ${(late.body as { count: number }).count.toLocaleString("en-US")}\n  ${source(late)}`,
 );

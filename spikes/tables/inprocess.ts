@@ -5,6 +5,7 @@
  */
 import { SQL_LIMITS, type Sql, type SqlBinding } from "@durable/core";
 import { openSqlite } from "@durable/core/node";
+import { CostEstimator } from "@durable/cost-estimator";
 import { Tables } from "@durable/tables";
 import { median, round, summarize } from "../lib/stats.ts";
 import { FLIGHTS_TABLE, type Flight } from "./flights.ts";
@@ -43,8 +44,8 @@ function loadOnce(variant: Variant, flights: Flight[], batch: number): { rowsPer
     const tables = Tables.open({ sql: db.sql, transactionSync: db.transactionSync });
     tables.createTable(FLIGHTS_TABLE);
     if (variant === "observed") {
-      // The test observer: what a light observer (the router's version bump, an estimator's
-      // counters) does per write, touching every changed row once.
+      // Every observer that exists: the test observer (what a light observer such as the
+      // router's version bump does, touching every changed row once) and the estimator.
       const versions = new Map<string, number>();
       tables.subscribe({
         name: "spike-observer",
@@ -53,6 +54,14 @@ function loadOnce(variant: Variant, flights: Flight[], batch: number): { rowsPer
           for (const row of change.inserted) if (row.id !== null) rowsSeen++;
         },
       });
+      // The estimator's hook: counters in the write's transaction, sketches after commit.
+      const estimator = CostEstimator.open({
+        sql: db.sql,
+        transactionSync: db.transactionSync,
+        wake: { set: () => {}, cancel: () => {} },
+        tables,
+      });
+      tables.subscribe({ name: "estimator", onRowsChanged: (table, change) => estimator.onRowsWritten(table, change) });
     }
     run = (b) => tables.insert("flights", b);
   }

@@ -8,7 +8,8 @@
 
 import { type CdcApi, type CdcReceiver, cdcCapability } from "@durable/cdc";
 import type { Checkpoint, CheckpointApi } from "@durable/checkpoint";
-import type { Remote } from "@durable/core";
+import { type Remote, r2BlobStore } from "@durable/core";
+import { type EstimatorApi, estimatorCapability, ParquetStatsProvider } from "@durable/cost-estimator";
 import { type Plan, PlansSchema, type RateLimitApi, rateLimitCapability } from "@durable/rate-limit";
 import type { SchedulerApi } from "@durable/scheduler";
 import { type TablesApi, tablesCapability } from "@durable/tables";
@@ -27,6 +28,7 @@ export const TENANT_DEFAULT_PLAN: Plan = PlansSchema.parse([
 export interface TenantApis {
   tables: TablesApi;
   cdc: CdcApi;
+  estimator: EstimatorApi;
   meta: MetaApi;
   scheduler: SchedulerApi;
   "rate-limit": RateLimitApi;
@@ -50,6 +52,8 @@ export class TenantDO extends DOBase<Env> {
         doTargets: { TENANT: (name) => cdcReceiver(env, name) },
       }),
     );
+    // Row-count and cost estimates: statistics kept by the tables' write path (after-commit sketches).
+    this.use(estimatorCapability({ partitions: new ParquetStatsProvider(r2BlobStore(env.BLOBS)) }));
     this.use(metaCapability());
     // The tenant's own limiter (for its users' keys); its hourly sweep is a scheduler wake-up.
     this.use(rateLimitCapability({ plans: [TENANT_DEFAULT_PLAN], defaultPlan: "default" }));

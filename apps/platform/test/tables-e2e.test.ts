@@ -60,6 +60,17 @@ describe("end to end over HTTP", () => {
       await call(`${base}/flights/count`, jsonInit("POST", { where: { col: "origin", op: "=", value: "SFO" } }, token)),
     );
     expect(sfo).toEqual({ count: 2000 });
+    // The estimator saw the same write through the table-events seam.
+    const estimate = await jsonOf(
+      await call(
+        `/v1/tenants/${tenant}/estimator/estimate`,
+        jsonInit("POST", { table: "flights", where: { col: "origin", op: "=", value: "SFO" } }, token),
+      ),
+    );
+    expect(estimate.rows as number).toBeGreaterThanOrEqual(1000);
+    expect(estimate.rows as number).toBeLessThanOrEqual(4000);
+    const stats = await jsonOf(await call(`/v1/tenants/${tenant}/estimator/tables/flights/stats`, { token }));
+    expect(stats.rows).toBe(10_000);
   });
 });
 

@@ -13,7 +13,7 @@ export const FORMAT_VERSION = 1;
 export const SKETCH_TYPE = { hll: 1, kll: 2, histogram: 3, spaceSaving: 4, reservoir: 5, column: 6 } as const;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** Appends little-endian values to a growing buffer. */
 export class ByteWriter {
