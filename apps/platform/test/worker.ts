@@ -8,9 +8,9 @@ import { metaCapability } from "../src/capabilities/meta.ts";
 import { DOBase } from "../src/index.ts";
 
 export { default, TenantDO } from "../src/index.ts";
+export { TestCdcDO } from "./cdc-fixture.ts";
 export { TestBadPlansDO, TestLimiterDO, TestThrowingLimiterDO } from "./rate-limit-fixtures.ts";
 export { TestTablesDO } from "./tables-fixture.ts";
-export { TestCdcDO } from "./cdc-fixture.ts";
 
 /** An alarm owner that records each alarm (DOBase calls only the owner's `onAlarm`). */
 function probeCapability({ sql, alarm, clock, tenant }: AlarmOwnerPorts): AlarmOwner {
