@@ -20,7 +20,10 @@ const verifyRounds = quick ? 2000 : 20000;
  * Token verification in-process: a token seen for the first time (HMAC-SHA-256 over
  * crypto.subtle), and a token the isolate verified before (the cache a client's next requests hit).
  */
-async function authOverheadUs(): Promise<{ first: ReturnType<typeof summarize>; cached: ReturnType<typeof summarize> }> {
+async function authOverheadUs(): Promise<{
+  first: ReturnType<typeof summarize>;
+  cached: ReturnType<typeof summarize>;
+}> {
   const tokens: string[] = [];
   for (let i = 0; i < verifyRounds + 200; i++) {
     tokens.push(await signToken(SPIKE_SECRET, { ...claimsFor("bench", "tenant", 3600), sub: `tenant:bench:${i}` }));
