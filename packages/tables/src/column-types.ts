@@ -37,8 +37,12 @@ export function utf8Length(text: string, threshold = 0): number {
 /** Decodes standard or URL-safe base64 to bytes; undefined when `text` is not base64. */
 export function fromBase64(text: string): Uint8Array | undefined {
   const clean = text.replace(/-/g, "+").replace(/_/g, "/");
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.replace(/=+$/, "").length % 4 === 1) return undefined;
-  const binary = atob(clean.padEnd(Math.ceil(clean.length / 4) * 4, "="));
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return undefined;
+  // Padding may only fill the last group: "A+++=" (a full group, then "=") is not base64.
+  const data = clean.replace(/=+$/, "");
+  const padding = clean.length - data.length;
+  if (data.length % 4 === 1 || (padding > 0 && (data.length + padding) % 4 !== 0)) return undefined;
+  const binary = atob(data.padEnd(Math.ceil(data.length / 4) * 4, "="));
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;

@@ -46,6 +46,15 @@ describe("coercions", () => {
     expect([...(fromBase64(toBase64(bytes)) ?? [])]).toEqual([...bytes]);
     expect([...(fromBase64("-_8") ?? [])]).toEqual([251, 255]);
     expect(fromBase64("not base64!")).toBeUndefined();
+    // Padding after a full group, or too much of it, is not base64 (atob threw on these: a 500).
+    for (const bad of ["A-++=", "AAAA=", "AAAA==", "AA=", "A==="]) expect(fromBase64(bad), bad).toBeUndefined();
+    expect([...(fromBase64("AA==") ?? [])]).toEqual([0]);
+    expect([...(fromBase64("AAA=") ?? [])]).toEqual([0, 0]);
+  });
+
+  it("answers a blob that is not base64 with INVALID_ROW, never a 500", () => {
+    const { tables } = typed();
+    expect(() => tables.insert("typed", [{ id: 9, b: "AAAA=" }])).toThrow(/INVALID_ROW/);
   });
 
   it("stores each type as its SQLite form and reads it back in client form", () => {
