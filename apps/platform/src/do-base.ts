@@ -264,7 +264,13 @@ async function drain(body: ReadableStream<Uint8Array>): Promise<void> {
 function withHeaders(response: Response, headers: Record<string, string>): Response {
   const entries = Object.entries(headers).filter(([name]) => !response.headers.has(name));
   if (entries.length === 0) return response;
-  const out = new Response(response.body, response);
-  for (const [name, value] of entries) out.headers.set(name, value);
-  return out;
+  try {
+    // A Response this DO made has mutable headers: no copy on the hot path.
+    for (const [name, value] of entries) response.headers.set(name, value);
+    return response;
+  } catch {
+    const out = new Response(response.body, response);
+    for (const [name, value] of entries) out.headers.set(name, value);
+    return out;
+  }
 }
