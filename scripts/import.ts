@@ -124,8 +124,11 @@ async function main(argv: string[]): Promise<void> {
     }
     const text = await res.text();
     console.log(`HTTP ${res.status}`);
-    console.log(text.startsWith("{") ? JSON.stringify(JSON.parse(text), null, 2) : text);
-    if (res.status >= 300 && res.status !== 202) process.exitCode = 1;
+    const report: unknown = text.startsWith("{") ? JSON.parse(text) : text;
+    console.log(typeof report === "string" ? report : JSON.stringify(report, null, 2));
+    // A job answers 202 at once; if it fails later, its error arrives in that answer's body.
+    const failedLate = typeof report === "object" && report !== null && "error" in report;
+    if ((res.status >= 300 && res.status !== 202) || failedLate) process.exitCode = 1;
     return;
   }
 }
