@@ -7,7 +7,7 @@
  */
 
 import { type CdcApi, type CdcReceiver, cdcCapability } from "@durable/cdc";
-import type { Checkpoint, CheckpointApi } from "@durable/checkpoint";
+import type { CheckpointApi } from "@durable/checkpoint";
 import { type Remote, r2BlobStore } from "@durable/core";
 import { type EstimatorApi, estimatorCapability, ParquetStatsProvider } from "@durable/cost-estimator";
 import { type Plan, PlansSchema, type RateLimitApi, rateLimitCapability } from "@durable/rate-limit";
@@ -40,8 +40,7 @@ export class TenantDO extends DOBase<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // The scheduler first: it owns the alarm and delivers every other capability's wake-ups.
-    let checkpoint: Checkpoint | undefined;
-    this.use(platformScheduler(undefined, () => checkpoint));
+    this.use(platformScheduler());
     // The platform's quota of this tenant: decided here, before any route reads a body.
     this.use(quotaCapability(env.PLANS));
     this.use(tablesCapability());
@@ -58,13 +57,13 @@ export class TenantDO extends DOBase<Env> {
     // The tenant's own limiter (for its users' keys); its hourly sweep is a scheduler wake-up.
     this.use(rateLimitCapability({ plans: [TENANT_DEFAULT_PLAN], defaultPlan: "default" }));
     // Last: its operators capture what the capabilities above own (tables, schedules, meta).
-    checkpoint = this.use(
+    this.use(
       platformCheckpoint({
         bookmark: () => ctx.storage.getCurrentBookmark(),
         name: () => ctx.id.name,
         tenants: env.TENANT as unknown as DurableObjectNamespace,
       }),
-    ).checkpoint;
+    );
   }
 }
 

@@ -8,7 +8,6 @@
  */
 import {
   CHECKPOINT_STATUS,
-  type Checkpoint,
   type CheckpointApi,
   type CheckpointCapability,
   type CheckpointCode,
@@ -22,6 +21,7 @@ import {
 import { type CapabilityDefinition, fromRemoteError, type Remote, type Sql } from "@durable/core";
 import type { SchedulerCapability } from "@durable/scheduler";
 import type { TablesCapability } from "@durable/tables";
+import { z } from "zod";
 import { tenantTablesOperator } from "./checkpoint-tables.ts";
 
 /** The scheduler's tables, `sched_stats` last (its triggers' table: the captured rows win). */
@@ -116,9 +116,19 @@ export function platformCheckpoint(context: PlatformCheckpointContext): Capabili
         "meta",
         tablesOperator(sql, ["meta_kv"], () => migrationVersion(sql, "meta")),
       );
+      // Tenants schedule checkpoints with POST /scheduler/schedules: the handlers live here, beside
+      // the checkpoint they call, registered on the scheduler this capability requires.
+      const { scheduler } = required.get<SchedulerCapability>("scheduler");
+      scheduler.handler("checkpoint.local", z.object({}).strict().optional(), async () => {
+        await cp.local();
+      });
+      const GlobalSchema = z
+        .object({ timeoutMs: z.number().int().min(1000).max(600_000).optional() })
+        .strict()
+        .optional();
+      scheduler.handler("checkpoint.global", GlobalSchema, async (p) => {
+        await cp.coordinator.trigger(p?.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs });
+      });
     },
   });
 }
-
-/** A late-bound reference: the scheduler's handlers are registered before the checkpoint exists. */
-export type CheckpointRef = () => Checkpoint | undefined;
