@@ -8,46 +8,13 @@
  */
 import type { Clock, Sql, TransactionSync, Wake } from "@durable/core";
 import { CHECKPOINT_LIMITS, type CheckpointConfig } from "./config.ts";
+import { type EpochInfo, EpochLog, type EpochRow, type EpochStatus, type GlobalManifest } from "./epoch-log.ts";
 import { ckptError } from "./errors.ts";
 import { type ParticipantMessage, ParticipantNameSchema, type ParticipantReply } from "./messages.ts";
-import { deadlineKey } from "./participant.ts";
+import { CheckpointMeta } from "./meta.ts";
+import { deadlineKey, resendKey } from "./wake-keys.ts";
 
-/** Wake-up key of epoch N's barrier re-sends. */
-export const resendKey = (epoch: number) => `resend:${epoch}`;
-
-/** An epoch's status word. */
-export type EpochStatus = "pending" | "completed" | "aborted";
-
-/** The manifest of a completed global checkpoint. */
-export interface GlobalManifest {
-  epoch: number;
-  completedAt: number;
-  /** Participant → its capture's snapshot id. */
-  participants: Record<string, string>;
-  /** Participant → messages recorded as its incoming channels' state. */
-  channelState: Record<string, number>;
-  bytes: number;
-}
-
-/** An epoch as the API shows it. */
-export interface EpochInfo {
-  epoch: number;
-  status: EpochStatus;
-  participants: string[];
-  channels: string[];
-  startedAt: number;
-  deadlineAt: number;
-  endedAt: number | null;
-  reason: string | null;
-  acks: {
-    participant: string;
-    snapshotId: string | null;
-    channelStateCount: number;
-    bytes: number;
-    error: string | null;
-  }[];
-  manifest: GlobalManifest | null;
-}
+export type { EpochInfo, EpochStatus, GlobalManifest } from "./epoch-log.ts";
 
 /** The coordinator API. */
 export interface CoordinatorApi {
@@ -78,17 +45,6 @@ export interface CoordinatorApi {
   recover(): Promise<{ epoch: number; participants: string[] }>;
 }
 
-type EpochRow = {
-  epoch: number;
-  status: EpochStatus;
-  participants: string;
-  channels: string;
-  started_at: number;
-  deadline_at: number;
-  ended_at: number | null;
-  reason: string | null;
-};
-
 /** What the coordinator needs. */
 export interface CoordinatorDeps {
   sql: Sql;
@@ -105,9 +61,13 @@ export interface CoordinatorDeps {
 /** The coordinator of one DO. */
 export class Coordinator implements CoordinatorApi {
   readonly #d: CoordinatorDeps;
+  readonly #log: EpochLog;
+  readonly #meta: CheckpointMeta;
 
   constructor(deps: CoordinatorDeps) {
     this.#d = deps;
+    this.#log = new EpochLog(deps.sql);
+    this.#meta = new CheckpointMeta(deps.sql);
   }
 
   register(name: string): void {
@@ -132,20 +92,8 @@ export class Coordinator implements CoordinatorApi {
       .map((r) => r.name);
   }
 
-  #meta(k: string): number {
-    return Number(this.#d.sql.exec<{ v: string }>("SELECT v FROM ckpt_meta WHERE k = ?", k).toArray()[0]?.v ?? 0);
-  }
-
-  #setMeta(k: string, v: number): void {
-    this.#d.sql.exec(
-      "INSERT INTO ckpt_meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
-      k,
-      String(v),
-    );
-  }
-
   #row(epoch: number): EpochRow | undefined {
-    return this.#d.sql.exec<EpochRow>("SELECT * FROM ckpt_epochs WHERE epoch = ?", epoch).toArray()[0];
+    return this.#log.row(epoch);
   }
 
   async trigger(options: { timeoutMs?: number } = {}): Promise<{ epoch: number; status: EpochStatus }> {
@@ -170,11 +118,11 @@ export class Coordinator implements CoordinatorApi {
       }
       const participants = [this.#d.self(), ...registered];
       const last = Math.max(
-        this.#meta("last_epoch"),
+        this.#meta.number("last_epoch"),
         sql.exec<{ e: number | null }>("SELECT max(epoch) AS e FROM ckpt_epochs").one().e ?? 0,
       );
       const epoch = last + 1;
-      this.#setMeta("last_epoch", epoch);
+      this.#meta.set("last_epoch", epoch);
       const channels = participants.flatMap((a) => participants.filter((b) => b !== a).map((b) => `${a}->${b}`));
       const now = clock.now();
       sql.exec(
@@ -261,7 +209,7 @@ export class Coordinator implements CoordinatorApi {
         JSON.stringify(manifest),
         manifest.completedAt,
       );
-      this.#setMeta("latest_global", ack.epoch);
+      this.#meta.set("latest_global", ack.epoch);
       this.#end(ack.epoch, "completed", null);
       return "complete";
     });
@@ -335,69 +283,16 @@ export class Coordinator implements CoordinatorApi {
     }
   }
 
-  #info(row: EpochRow): EpochInfo {
-    const acks = this.#d.sql
-      .exec<{
-        participant: string;
-        snapshot_id: string | null;
-        channel_state_count: number;
-        bytes: number;
-        error: string | null;
-      }>(
-        "SELECT participant, snapshot_id, channel_state_count, bytes, error FROM ckpt_acks WHERE epoch = ? ORDER BY participant",
-        row.epoch,
-      )
-      .toArray()
-      .map((a) => ({
-        participant: a.participant,
-        snapshotId: a.snapshot_id,
-        channelStateCount: a.channel_state_count,
-        bytes: a.bytes,
-        error: a.error,
-      }));
-    const g = this.#d.sql
-      .exec<{ manifest: string }>("SELECT manifest FROM ckpt_global WHERE epoch = ?", row.epoch)
-      .toArray()[0];
-    return {
-      epoch: row.epoch,
-      status: row.status,
-      participants: JSON.parse(row.participants) as string[],
-      channels: JSON.parse(row.channels) as string[],
-      startedAt: row.started_at,
-      deadlineAt: row.deadline_at,
-      endedAt: row.ended_at,
-      reason: row.reason,
-      acks,
-      manifest: g ? (JSON.parse(g.manifest) as GlobalManifest) : null,
-    };
-  }
-
   epoch(epoch: number): EpochInfo {
-    const row = this.#row(epoch);
-    if (!row) throw ckptError.error("NOT_FOUND", `no epoch ${epoch}`);
-    return this.#info(row);
+    return this.#log.epoch(epoch);
   }
 
   epochs(options: { status?: EpochStatus; limit?: number; before?: number } = {}) {
-    const limit = options.limit ?? 50;
-    const rows = this.#d.sql
-      .exec<EpochRow>(
-        `SELECT * FROM ckpt_epochs WHERE epoch < ?${options.status ? " AND status = ?" : ""} ORDER BY epoch DESC LIMIT ?`,
-        options.before ?? Number.MAX_SAFE_INTEGER,
-        ...(options.status ? [options.status] : []),
-        limit + 1,
-      )
-      .toArray();
-    const items = rows.slice(0, limit).map((r) => this.#info(r));
-    const last = items[items.length - 1];
-    return { items, cursor: rows.length > limit && last ? String(last.epoch) : null };
+    return this.#log.epochs(options);
   }
 
   latest(): GlobalManifest | null {
-    const row = this.#d.sql
-      .exec<{ manifest: string }>("SELECT manifest FROM ckpt_global ORDER BY epoch DESC LIMIT 1")
-      .toArray()[0];
-    return row ? (JSON.parse(row.manifest) as GlobalManifest) : null;
+    return this.#log.latest();
   }
 
   async recover(): Promise<{ epoch: number; participants: string[] }> {
@@ -409,8 +304,8 @@ export class Coordinator implements CoordinatorApi {
       this.abort(p.epoch, "recovery");
     }
     const inc = this.#d.transactionSync(() => {
-      const next = this.#meta("recoveries") + 1;
-      this.#setMeta("recoveries", next);
+      const next = this.#meta.number("recoveries") + 1;
+      this.#meta.set("recoveries", next);
       return next;
     });
     const from = this.#d.self();

@@ -8,6 +8,7 @@
 import type { Clock, Sql, TransactionSync, Wake } from "@durable/core";
 import { CHECKPOINT_LIMITS, type CheckpointConfig } from "./config.ts";
 import { ckptError } from "./errors.ts";
+import { CheckpointMeta } from "./meta.ts";
 
 /** Delivers one outbox row; must be idempotent on `idempotencyKey` (it may repeat). */
 export type OutboxSink = (dest: string, payload: unknown, idempotencyKey: string) => Promise<void>;
@@ -62,6 +63,7 @@ export function createOutbox(
   sink: OutboxSink | undefined,
 ): OutboxApi {
   const { sql, clock, wake } = ports;
+  const meta = new CheckpointMeta(sql);
   let flushing: Promise<{ delivered: number; pending: number }> | null = null;
   const pending = () =>
     sql.exec<{ n: number }>("SELECT count(*) AS n FROM ckpt_outbox WHERE delivered_at IS NULL").one().n;
@@ -96,8 +98,7 @@ export function createOutbox(
     emit(dest, payload) {
       const text = serializeBounded(payload, config.maxMessageBytes, "outbox payload");
       const seq =
-        sql.exec<{ s: number | null }>("SELECT max(seq) AS s FROM ckpt_outbox").one().s ??
-        Number(sql.exec<{ v: string }>("SELECT v FROM ckpt_meta WHERE k = 'outbox_seq'").toArray()[0]?.v ?? 0);
+        sql.exec<{ s: number | null }>("SELECT max(seq) AS s FROM ckpt_outbox").one().s ?? meta.number("outbox_seq");
       const next = seq + 1;
       sql.exec(
         "INSERT INTO ckpt_outbox (seq, dest, payload, created_at) VALUES (?, ?, ?, ?)",
@@ -107,10 +108,7 @@ export function createOutbox(
         clock.now(),
       );
       // Pruning must never let a seq be reused: remember the highest one.
-      sql.exec(
-        "INSERT INTO ckpt_meta (k, v) VALUES ('outbox_seq', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
-        String(next),
-      );
+      meta.set("outbox_seq", next);
       wake.set(OUTBOX_WAKE, clock.now());
       return next;
     },

@@ -28,12 +28,11 @@ export {
   type CheckpointConfigInput,
   CheckpointConfigSchema,
 } from "./config.ts";
-export {
-  type CoordinatorApi,
-  type EpochInfo,
-  type EpochStatus,
-  type GlobalManifest,
-  resendKey,
+export type {
+  CoordinatorApi,
+  EpochInfo,
+  EpochStatus,
+  GlobalManifest,
 } from "./coordinator.ts";
 export { CHECKPOINT_STATUS, type CheckpointCode, ckptError } from "./errors.ts";
 export type { DedupApi, FenceApi, OutboxApi, OutboxSink } from "./exactly-once.ts";
@@ -63,4 +62,5 @@ export {
   type SyncSink,
   syncProgress,
 } from "./paginate.ts";
-export { CHANNELS_OPERATOR, deadlineKey } from "./participant.ts";
+export { CHANNELS_OPERATOR } from "./participant.ts";
+export { deadlineKey, resendKey } from "./wake-keys.ts";

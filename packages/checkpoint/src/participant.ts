@@ -9,6 +9,7 @@
  * unfinished work. Recovery: pause, restore epoch N and replay its channel state, resume.
  * @module
  */
+
 import { type Clock, newId, type Sql, type TransactionSync, type Wake } from "@durable/core";
 import { dropStage, stage } from "./capture.ts";
 import type { Channels } from "./channels.ts";
@@ -16,14 +17,13 @@ import type { CheckpointConfig } from "./config.ts";
 import { ckptError } from "./errors.ts";
 import type { LocalCheckpoints } from "./local.ts";
 import type { Envelope, ParticipantMessage, ParticipantReply } from "./messages.ts";
+import { CheckpointMeta } from "./meta.ts";
 import { OperatorRegistry, tablesOperator } from "./operators.ts";
+import { deadlineKey } from "./wake-keys.ts";
 
 /** The operator a global capture adds: channel counters, unsent channel messages and the outbox. */
 export const CHANNELS_OPERATOR = "ckpt.channels";
 const CHANNEL_TABLES = ["ckpt_chan_out", "ckpt_chan_next", "ckpt_chan_in", "ckpt_outbox"];
-
-/** Wake-up key of epoch N's deadline (the coordinator's and the participant's). */
-export const deadlineKey = (epoch: number) => `deadline:${epoch}`;
 
 type PartStatus = "capturing" | "aligned" | "acked" | "completed" | "aborted" | "dropped" | "failed";
 
@@ -59,10 +59,12 @@ export interface ParticipantDeps {
 export class Participant {
   readonly #d: ParticipantDeps;
   readonly #encoding = new Map<number, Promise<void>>();
+  readonly #meta: CheckpointMeta;
   #paused: boolean | null = null;
 
   constructor(deps: ParticipantDeps) {
     this.#d = deps;
+    this.#meta = new CheckpointMeta(deps.sql);
   }
 
   /** The registry of a global capture: the DO's operators, then the channel tables. */
@@ -77,25 +79,14 @@ export class Participant {
     return this.#d.sql.exec<PartRow>("SELECT * FROM ckpt_part WHERE epoch = ?", epoch).toArray()[0];
   }
 
-  #meta(k: string): string | undefined {
-    return this.#d.sql.exec<{ v: string }>("SELECT v FROM ckpt_meta WHERE k = ?", k).toArray()[0]?.v;
-  }
-
-  #setMeta(k: string, v: string | null): void {
-    if (v === null) this.#d.sql.exec("DELETE FROM ckpt_meta WHERE k = ?", k);
-    else {
-      this.#d.sql.exec("INSERT INTO ckpt_meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", k, v);
-    }
-  }
-
   /** The recovery incarnation this DO's channels carry. */
   incarnation(): number {
-    return Number(this.#meta("inc") ?? 0);
+    return this.#meta.number("inc");
   }
 
   /** True while a recovery paused this DO. */
   paused(): boolean {
-    this.#paused ??= this.#meta("paused") !== undefined;
+    this.#paused ??= this.#meta.get("paused") !== undefined;
     return this.#paused;
   }
 
@@ -305,8 +296,8 @@ export class Participant {
     const { sql, transactionSync } = this.#d;
     transactionSync(() => {
       sql.exec("UPDATE ckpt_part SET status = 'completed' WHERE epoch = ? AND status = 'acked'", epoch);
-      const latest = Number(this.#meta("latest_completed") ?? 0);
-      if (epoch > latest) this.#setMeta("latest_completed", String(epoch));
+      const latest = this.#meta.number("latest_completed");
+      if (epoch > latest) this.#meta.set("latest_completed", epoch);
       this.#retain();
     });
     await this.#d.local.gc().catch(() => {});
@@ -314,7 +305,7 @@ export class Participant {
 
   /** Global captures other than those of the latest completed epoch and newer ones are deleted. */
   #retain(): void {
-    const latest = Number(this.#meta("latest_completed") ?? 0);
+    const latest = this.#meta.number("latest_completed");
     const { sql } = this.#d;
     sql.exec(
       `DELETE FROM ckpt_snapshots WHERE epoch > 0 AND snapshot_id NOT IN
@@ -358,7 +349,7 @@ export class Participant {
 
   /** Recovery, step 1: refuse deliveries and requests (503 RECOVERING) until resumed. */
   pause(): void {
-    this.#d.transactionSync(() => this.#setMeta("paused", "1"));
+    this.#d.transactionSync(() => this.#meta.set("paused", "1"));
     this.#paused = true;
   }
 
@@ -391,7 +382,7 @@ export class Participant {
           .toArray()) {
           this.#drop(open, "dropped");
         }
-        this.#setMeta("inc", String(inc));
+        this.#meta.set("inc", inc);
       },
       true,
       this.registry(),
@@ -401,7 +392,7 @@ export class Participant {
 
   /** Recovery, step 3: accept deliveries and requests again; send what the restored channels hold. */
   resume(): void {
-    this.#d.transactionSync(() => this.#setMeta("paused", null));
+    this.#d.transactionSync(() => this.#meta.set("paused", null));
     this.#paused = false;
     this.#d.channels.kick();
   }
