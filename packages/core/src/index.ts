@@ -73,7 +73,7 @@ export {
   predicateStats,
   type ResolvedColumn,
 } from "./predicate.ts";
-export { evaluatePredicate, likeToRegExp } from "./predicate-eval.ts";
+export { compareText, comparisonHolds, evaluatePredicate, likeToRegExp } from "./predicate-eval.ts";
 export {
   SQL_LIMITS,
   type Sql,

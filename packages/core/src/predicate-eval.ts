@@ -4,7 +4,7 @@
  * in-memory filters such as CDC row filters.
  * @module
  */
-import type { Predicate, PredicateValue } from "./predicate.ts";
+import type { ComparisonOp, Predicate, PredicateValue } from "./predicate.ts";
 import type { SqlBinding } from "./sql.ts";
 
 /** A JavaScript RegExp with the semantics of a `like` pattern (case-sensitive, whole string). */
@@ -28,7 +28,7 @@ function codePointRank(unit: number): number {
 }
 
 /** Compares two strings as SQLite's BINARY collation does (UTF-8 bytes), not by UTF-16 units. */
-function compareText(a: string, b: string): number {
+export function compareText(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);
@@ -36,6 +36,28 @@ function compareText(a: string, b: string): number {
     if (x !== y) return codePointRank(x) < codePointRank(y) ? -1 : 1;
   }
   return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+
+/**
+ * Whether a comparison holds, given the sign of `left` compared with `right`.
+ * @param op the comparison
+ * @param c negative, zero or positive, as a comparator returns
+ */
+export function comparisonHolds(op: ComparisonOp, c: number): boolean {
+  switch (op) {
+    case "=":
+      return c === 0;
+    case "!=":
+      return c !== 0;
+    case "<":
+      return c < 0;
+    case "<=":
+      return c <= 0;
+    case ">":
+      return c > 0;
+    default:
+      return c >= 0;
+  }
 }
 
 function escapeRegExp(text: string): string {
@@ -111,21 +133,7 @@ export function evaluatePredicate(
       }
       default: {
         const c = cmp(value, b(p.value));
-        if (c === null) return null;
-        switch (p.op) {
-          case "=":
-            return c === 0;
-          case "!=":
-            return c !== 0;
-          case "<":
-            return c < 0;
-          case "<=":
-            return c <= 0;
-          case ">":
-            return c > 0;
-          default:
-            return c >= 0;
-        }
+        return c === null ? null : comparisonHolds(p.op, c);
       }
     }
   };

@@ -5,7 +5,7 @@
  * Literals are already stored values.
  * @module
  */
-import { likeToRegExp, type Predicate, type SqlRow } from "@durable/core";
+import { comparisonHolds, likeToRegExp, type Predicate, type SqlRow } from "@durable/core";
 import { compareValues } from "./value-order.ts";
 
 /** true, false, or null (SQL's unknown) for one row. */
@@ -227,21 +227,7 @@ function build(p: Predicate): Matcher {
       const { op, value } = p;
       return (row) => {
         const c = cmp(row[col], value);
-        if (c === null) return null;
-        switch (op) {
-          case "=":
-            return c === 0;
-          case "!=":
-            return c !== 0;
-          case "<":
-            return c < 0;
-          case "<=":
-            return c <= 0;
-          case ">":
-            return c > 0;
-          default:
-            return c >= 0;
-        }
+        return c === null ? null : comparisonHolds(op, c);
       };
     }
   }

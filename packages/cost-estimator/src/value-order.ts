@@ -4,27 +4,13 @@
  * truncation of long strings at a code-point boundary.
  * @module
  */
+import { compareText } from "@durable/core";
 
 /** A value a KLL, histogram or MCV list holds. */
 export type OrderedValue = number | string;
 
-/** Maps a UTF-16 unit so that comparing mapped units orders strings by code point. */
-function rank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
-}
-
-/** Compares two strings by UTF-8 bytes (SQLite BINARY). */
-export function compareText(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return rank(x) < rank(y) ? -1 : 1;
-  }
-  return a.length - b.length < 0 ? -1 : a.length > b.length ? 1 : 0;
-}
+/** Compares two strings by UTF-8 bytes (SQLite BINARY): core's, the order predicates use. */
+export { compareText };
 
 /** Compares two ordered values as SQLite does (numbers first). */
 export function compareValues(a: OrderedValue, b: OrderedValue): number {
