@@ -10,22 +10,11 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
+import { FLIGHTS_TABLE } from "../tables/flights.ts";
 import { Rng, zipfSampler } from "./rng.ts";
 
-/** The `flights` table as the spike creates it. */
-export const FLIGHTS_TABLE = {
-  name: "flights",
-  columns: [
-    { name: "id", type: "integer" },
-    { name: "date", type: "timestamp", nullable: false },
-    { name: "delay", type: "integer" },
-    { name: "distance", type: "integer" },
-    { name: "origin", type: "text" },
-    { name: "destination", type: "text" },
-  ],
-  primaryKey: "id",
-  indexes: [{ name: "by_origin", columns: ["origin"] }],
-};
+/** The `flights` table: the same definition as spikes/tables and the demo. */
+export { FLIGHTS_TABLE };
 
 /** The `events` table. */
 export const EVENTS_TABLE = {
