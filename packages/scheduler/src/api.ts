@@ -9,6 +9,7 @@
  */
 import { parseOrThrow } from "@durable/core";
 import { z } from "zod";
+import type { DagRunSummary, DagSummary } from "./dag-lists.ts";
 import { schedError } from "./errors.ts";
 import type { Scheduler } from "./scheduler.ts";
 import {
@@ -60,6 +61,10 @@ export interface SchedulerApi {
   runDag(dagId: string, options: RunDagOptions): Promise<DagRun>;
   /** A DAG run with its tasks. @throws {NOT_FOUND} */
   getDagRun(dagId: string, runId: string): Promise<DagRun>;
+  /** Every DAG's latest definition with its tasks' dependencies, keyset by id. @throws {INVALID_SCHEDULE} */
+  listDags(query?: PageQuery): Promise<Page<DagSummary>>;
+  /** A DAG's runs, newest first, keyset pages. @throws {NOT_FOUND} @throws {INVALID_SCHEDULE} */
+  listDagRuns(dagId: string, query?: PageQuery): Promise<Page<DagRunSummary>>;
   /** Starts `to` when a run of `from` ends. @throws {DAG_CYCLE} @throws {NOT_FOUND} */
   addTrigger(trigger: TriggerInput): Promise<{ ok: true }>;
   /** A long-running task's progress. @throws {NOT_FOUND} */
@@ -149,6 +154,12 @@ export function schedulerApi(scheduler: Scheduler): SchedulerApi {
     },
     async getDagRun(dagId, runId) {
       return found(scheduler.getDagRun(checkId(dagId), checkId(runId, "runId")), `dag run ${runId}`);
+    },
+    async listDags(query = {}) {
+      return scheduler.listDags(query);
+    },
+    async listDagRuns(dagId, query = {}) {
+      return scheduler.dagRuns(checkId(dagId), query);
     },
     async addTrigger(trigger) {
       scheduler.addTrigger(bodyObject(trigger) as TriggerInput);

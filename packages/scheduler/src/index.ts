@@ -32,6 +32,7 @@ export {
   type SchedulerConfigInput,
   SchedulerConfigSchema,
 } from "./config.ts";
+export type { DagRunSummary, DagSummary } from "./dag-lists.ts";
 export { isSchedulerCode, NonRetryableError, SCHEDULER_STATUS, type SchedulerCode } from "./errors.ts";
 export { SCHEDULER_MIGRATIONS } from "./migrations.ts";
 export { createScheduler, type DeadLetterApi, type Scheduler, type TaskApi, type WakeFn } from "./scheduler.ts";

@@ -176,5 +176,10 @@ CREATE TABLE sched_outbox (
 ) STRICT;
 `,
     },
+    {
+      version: 4,
+      name: "dag runs by start time (the run listing)",
+      sql: "CREATE INDEX sched_dag_runs_started ON sched_dag_runs (dag_id, started_at, id)",
+    },
   ],
 };

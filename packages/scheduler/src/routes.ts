@@ -53,6 +53,12 @@ export function schedulerRoutes(api: SchedulerApi): Route[] {
       path: "/scheduler/dead-letters/:id",
       handle: ({ params }) => api.deleteDeadLetter(param(params)),
     },
+    { method: "GET", path: "/scheduler/dags", handle: ({ query: q }) => api.listDags(query(q)) },
+    {
+      method: "GET",
+      path: "/scheduler/dags/:id/runs",
+      handle: ({ params, query: q }) => api.listDagRuns(param(params), query(q)),
+    },
     {
       method: "PUT",
       path: "/scheduler/dags/:id",

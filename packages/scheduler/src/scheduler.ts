@@ -14,6 +14,7 @@ import {
   type SchedulerConfigInput,
   TaskBudgetSchema,
 } from "./config.ts";
+import { DagLists, type DagRunSummary, type DagSummary } from "./dag-lists.ts";
 import { Dags } from "./dags.ts";
 import { type DeadLetterApi, DeadLetters } from "./dead-letters.ts";
 import { Claims } from "./dedup.ts";
@@ -99,6 +100,10 @@ export interface Scheduler {
   runDag(id: string, o: { key: string; version?: number | "latest" }): DagRun;
   /** A DAG run with its tasks, or null. */
   getDagRun(dagId: string, runId: string): DagRun | null;
+  /** Every DAG's latest definition, keyset by id. @throws {INVALID_SCHEDULE} */
+  listDags(q?: PageQuery): Page<DagSummary>;
+  /** A DAG's runs, newest first. @throws {NOT_FOUND} @throws {INVALID_SCHEDULE} */
+  dagRuns(id: string, q?: PageQuery): Page<DagRunSummary>;
   /** Starts `to` when a run of `from` ends. @throws {DAG_CYCLE} @throws {NOT_FOUND} */
   addTrigger(t: TriggerInput): void;
   /**
@@ -135,6 +140,7 @@ class DurableScheduler implements Scheduler {
   readonly #history: History;
   readonly #schedules: Schedules;
   readonly #dags: Dags;
+  readonly #dagLists: DagLists;
   readonly #registry = new Registry();
   readonly #wakes: Wakes;
   readonly #pass: AlarmPass;
@@ -154,6 +160,7 @@ class DurableScheduler implements Scheduler {
     this.#history = new History(ports.sql, config.historyPerSchedule);
     const payload = (h: string, p: unknown, path: string) => this.#registry.checkPayload(h, p, path);
     this.#dags = new Dags(ports.sql, ports.clock, this.#queue, payload);
+    this.#dagLists = new DagLists(ports.sql);
     this.#schedules = new Schedules(ports.sql, ports.clock, this.#queue, this.#history, config, {
       payload,
       dagExists: (id) => this.#dags.exists(id),
@@ -325,6 +332,16 @@ class DurableScheduler implements Scheduler {
   getDagRun(dagId: string, runId: string): DagRun | null {
     this.#init();
     return this.#dags.get(dagId, runId);
+  }
+
+  listDags(q: PageQuery = {}): Page<DagSummary> {
+    this.#init();
+    return this.#dagLists.dags(q);
+  }
+
+  dagRuns(id: string, q: PageQuery = {}): Page<DagRunSummary> {
+    this.#init();
+    return this.#dagLists.runs(id, q);
   }
 
   addTrigger(t: TriggerInput): void {
