@@ -23,6 +23,7 @@ import {
   errorResponse,
   json,
   PlatformError,
+  type Route,
   r2BlobStore,
   systemClock,
 } from "@durable/core";
@@ -119,6 +120,7 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
   async #start(): Promise<void> {
     const routes = new RouteTable();
     for (const c of this.#composition.capabilities) routes.add(c.name, c.routes ?? []);
+    routes.add("platform", [this.#infoRoute()]);
     this.#routes = routes;
     const composition = this.#composition;
     // The tenant is known before any capability starts: from storage, else from the DO's name.
@@ -133,6 +135,24 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
           capabilityTarget(c.name, c.api, () => this.ready()),
         );
     }
+  }
+
+  /**
+   * `GET /info` (read scope, gated like any route): the tenant, the names of the composed
+   * capabilities (a client such as the ops console shows only what is installed) and the DO's
+   * SQLite size in bytes (`sql.databaseSize`).
+   */
+  #infoRoute(): Route {
+    return {
+      method: "GET",
+      path: "/info",
+      scope: "read",
+      handle: ({ tenant }) => ({
+        tenant,
+        capabilities: this.#composition.capabilities.map((c) => c.name),
+        storageBytes: this.ctx.storage.sql.databaseSize,
+      }),
+    };
   }
 
   /** The tenant this DO belongs to (null before the first event that names it). */

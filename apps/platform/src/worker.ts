@@ -8,6 +8,7 @@
  */
 import { errorResponse, json, PlatformError } from "@durable/core";
 import { authenticate } from "./auth.ts";
+import { isConsolePath, serveConsole } from "./console.ts";
 import { logRequest } from "./log.ts";
 import { parseTenantPath } from "./tenancy.ts";
 
@@ -41,6 +42,8 @@ async function route(
     }
     return { response: json({ ok: true, version: env.PLATFORM_VERSION }) };
   }
+  // The ops console: a static page, before the tenant path, with no token and no gate.
+  if (isConsolePath(url.pathname)) return { response: await serveConsole(request, url, env.ASSETS) };
   const path = parseTenantPath(url.pathname);
   if (!path || path.rest === "/") throw new PlatformError("NOT_FOUND", `no route for ${url.pathname}`, { status: 404 });
   await authenticate(request, env.AUTH_SECRET, path.tenant);
