@@ -1,0 +1,108 @@
+/**
+ * Computes an answer once the decision is made: a fan-out for a sharded table; else the
+ * cheapest built rollup within budget (an unreadable one is skipped, reported with
+ * `markDirty`, and the next source answers); else live local SQL (@durable/pre-agg's
+ * `rawQuery`: one parameterized GROUP BY over the table's storage, the same semantics a
+ * rollup answers with).
+ * @module
+ */
+import { type Clock, compilePredicate, errorCodeOf, isPlatformError, type Sql } from "@durable/core";
+import { type QueryResult, rawQuery } from "@durable/pre-agg";
+import type { Tables } from "@durable/tables";
+import type { Computed } from "./answer.ts";
+import type { Decision } from "./decide.ts";
+import { qrError } from "./errors.ts";
+import type { FanOut } from "./fan-out.ts";
+import { columnsOf, orderAndLimit } from "./partial-states.ts";
+import type { Plan } from "./plan.ts";
+import type { Prepared, RollupPort } from "./router-support.ts";
+import { fanOutQuery, type ShardTransport, shardTargets } from "./shards.ts";
+
+/** Codes of a rollup whose stored states cannot be read right now. */
+const UNREADABLE = new Set(["STATE_CORRUPT", "PARTITION_UNAVAILABLE", "ROLLUP_UNREADABLE"]);
+
+/** What a computation reads from. */
+export interface SourceContext {
+  tables: Tables;
+  sql: Sql;
+  clock: Clock;
+  rollups: RollupPort;
+  fanOut: FanOut;
+  transport: ShardTransport | undefined;
+  version(table: string): number;
+  maxGroups: number;
+  deadlineMs: number;
+}
+
+/** 413 GROUP_LIMIT_EXCEEDED. */
+export function groupLimit(max: number) {
+  return qrError("GROUP_LIMIT_EXCEEDED", `more than ${max} groups; narrow the query or add a filter`);
+}
+
+/** The partition a pre-agg error names (`extra.partition`, or `partition=<key>` in its message). */
+export function partitionOf(err: unknown): string | undefined {
+  const extra = (err as { extra?: { partition?: unknown } }).extra?.partition;
+  if (typeof extra === "string") return extra;
+  const m = err instanceof Error ? /partition[= ]([^\s,;]+)/.exec(err.message) : null;
+  return m?.[1];
+}
+
+/** Computes the answer of `p` from the decision's sources. */
+export async function computeAnswer(
+  c: SourceContext,
+  p: Prepared,
+  allowPartial: boolean,
+  decision: Decision,
+  plan: Plan | undefined,
+): Promise<Computed> {
+  const q = p.q;
+  const columns = columnsOf(q);
+  if (p.shards !== undefined) {
+    if (!c.transport)
+      throw qrError("SOURCE_UNAVAILABLE", `${q.table} is sharded but this router has no fan-out transport`);
+    const asOf = c.clock.now();
+    const out = await fanOutQuery(c.fanOut, c.transport, shardTargets(p.tenant, p.shards), q, {
+      allowPartial,
+      maxGroups: c.maxGroups,
+      deadlineMs: c.deadlineMs,
+    });
+    return {
+      rows: out.rows,
+      columns,
+      source: "fanout",
+      asOf,
+      versions: {},
+      ...(out.partial ? { partial: out.partial } : {}),
+    };
+  }
+  const versions = { [q.table]: c.version(q.table) };
+  for (const cand of decision.usableRollups) {
+    try {
+      const result = await c.rollups.query({ ...q, limit: c.maxGroups }, { rollup: cand.rollup });
+      const rows = orderAndLimit(result.rows, q, false);
+      return { rows, columns, source: "rollup", rollup: cand.rollup, asOf: result.meta.asOf, versions };
+    } catch (err) {
+      const code = errorCodeOf(err);
+      if (code === "RESULT_TOO_LARGE") throw groupLimit(c.maxGroups);
+      if (isPlatformError(err) && err.status < 500 && !UNREADABLE.has(code ?? "")) throw err;
+      // An unreadable state: skipped (ROLLUP_UNREADABLE), reported to pre-agg, the next source answers.
+      const partition = partitionOf(err);
+      if (partition !== undefined) c.rollups.markDirty(cand.rollup, partition);
+      const shown = plan?.candidates.find((x) => x.source === "rollup" && x.name === cand.rollup);
+      if (shown) {
+        shown.verdict = "rejected";
+        shown.reasons = ["ROLLUP_UNREADABLE"];
+      }
+    }
+  }
+  if (q.where) compilePredicate(q.where, { resolve: c.tables.rows.codec(q.table).resolve });
+  const asOf = c.clock.now();
+  let result: QueryResult;
+  try {
+    result = rawQuery(c.tables, c.sql, { ...q, limit: c.maxGroups }, { now: asOf });
+  } catch (err) {
+    if (errorCodeOf(err) === "RESULT_TOO_LARGE") throw groupLimit(c.maxGroups);
+    throw err;
+  }
+  return { rows: orderAndLimit(result.rows, q, false), columns, source: "local", asOf, versions };
+}
