@@ -12,6 +12,15 @@
  */
 
 export {
+  createPreAggCapability,
+  PRE_AGG,
+  type PreAggApi,
+  type PreAggCapability,
+  type PreAggCapabilityOptions,
+  PreAggRefreshPayloadSchema,
+  preAggCapability,
+} from "./capability.ts";
+export {
   type Measure,
   MeasureSchema,
   ROLLUP_LIMITS,
@@ -21,7 +30,8 @@ export {
 } from "./definition.ts";
 export { PREAGG, type PreAggErrorCode } from "./errors.ts";
 export { GRAINS, type Grain, isWholeMultiple } from "./grains.ts";
-export { PreAgg, type PreAggOptions } from "./pre-agg.ts";
+export { PREAGG_MIGRATIONS } from "./migrations.ts";
+export { DEFAULT_HOT_FOR_MS, PreAgg, type PreAggOptions } from "./pre-agg.ts";
 export {
   type AnalyticsQuery,
   AnalyticsQuerySchema,

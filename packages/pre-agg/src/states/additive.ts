@@ -146,11 +146,11 @@ export function sampleVariance(s: VarianceState, integer: boolean): number | nul
     const n = BigInt(s.n);
     const num = n * BigInt(s.q) - BigInt(s.s) * BigInt(s.s);
     const v = Number(num) / (s.n * (s.n - 1));
-    return v < 0 ? 0 : v;
+    return Math.max(v, 0);
   }
   const sum = (s.s as number) + s.c;
   const v = ((s.q as number) + s.qc - (sum * sum) / s.n) / (s.n - 1);
-  return v < 0 ? 0 : v;
+  return Math.max(v, 0);
 }
 
 /** variance (sample); stddev is its square root. */
