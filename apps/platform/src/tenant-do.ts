@@ -10,11 +10,13 @@ import { type CdcApi, type CdcReceiver, cdcCapability } from "@durable/cdc";
 import type { CheckpointApi } from "@durable/checkpoint";
 import { type Remote, r2BlobStore } from "@durable/core";
 import { type EstimatorApi, estimatorCapability, ParquetStatsProvider } from "@durable/cost-estimator";
+import type { PreAggApi } from "@durable/pre-agg";
 import { type Plan, PlansSchema, type RateLimitApi, rateLimitCapability } from "@durable/rate-limit";
 import type { SchedulerApi } from "@durable/scheduler";
 import { type TablesApi, tablesCapability } from "@durable/tables";
 import { platformCheckpoint } from "./capabilities/checkpoint.ts";
 import { type MetaApi, metaCapability } from "./capabilities/meta.ts";
+import { platformPreAgg } from "./capabilities/pre-agg.ts";
 import { quotaCapability } from "./capabilities/quota.ts";
 import { platformScheduler } from "./capabilities/scheduler.ts";
 import { DOBase } from "./do-base.ts";
@@ -29,6 +31,7 @@ export interface TenantApis {
   tables: TablesApi;
   cdc: CdcApi;
   estimator: EstimatorApi;
+  "pre-agg": PreAggApi;
   meta: MetaApi;
   scheduler: SchedulerApi;
   "rate-limit": RateLimitApi;
@@ -53,6 +56,8 @@ export class TenantDO extends DOBase<Env> {
     );
     // Row-count and cost estimates: statistics kept by the tables' write path (after-commit sketches).
     this.use(estimatorCapability({ partitions: new ParquetStatsProvider(r2BlobStore(env.BLOBS)) }));
+    // Rollups over the tenant's tables, maintained on the write path, priced by the estimator.
+    this.use(platformPreAgg(env.BLOBS));
     this.use(metaCapability());
     // The tenant's own limiter (for its users' keys); its hourly sweep is a scheduler wake-up.
     this.use(rateLimitCapability({ plans: [TENANT_DEFAULT_PLAN], defaultPlan: "default" }));

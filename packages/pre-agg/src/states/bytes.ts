@@ -21,7 +21,7 @@ export const STATE_TAG = {
 } as const;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** Appends fields to a growing buffer. */
 export class StateWriter {
