@@ -45,8 +45,8 @@ export function scaleBar(measured, target) {
     const end = top * 1.2;
     return { scale: "linear", measured: m / end, target: t / end, met };
   }
-  const from = Math.log10(low / 10);
-  const to = Math.log10(top * 1.2);
+  const from = Math.log10(low) - 1;
+  const to = Math.log10(top) + Math.log10(1.2);
   /** @param {number} v */
   const at = (v) => (v <= 0 ? 0 : Math.min(1, Math.max(0, (Math.log10(v) - from) / (to - from))));
   return { scale: "log", measured: at(m), target: at(t), met };
