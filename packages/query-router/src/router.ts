@@ -151,7 +151,15 @@ export class QueryRouter {
     const entry = realtime || !useCache ? undefined : this.#cache.peek(p.key, p.canonical);
     const servable = entry !== undefined && now - entry.asOf <= budgetMs;
     let rollups: ReturnType<RollupPort["explain"]> | undefined;
-    if (!realtime && p.shards === undefined && (full || !servable)) rollups = this.#d.rollups.explain(p.q);
+    if (!realtime && p.shards === undefined && (full || !servable)) {
+      try {
+        rollups = this.#d.rollups.explain(p.q);
+      } catch (err) {
+        // The matcher's own trouble never fails a query: live answers it.
+        if (isPlatformError(err) && err.status < 500) throw err;
+        rollups = undefined;
+      }
+    }
     const live = full && p.shards === undefined ? this.#estimateLocal(p.q) : {};
     return decide({
       fingerprint: p.key,

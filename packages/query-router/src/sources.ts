@@ -1,18 +1,16 @@
 /**
  * Computes an answer once the decision is made: a fan-out for a sharded table; else the
  * cheapest built rollup within budget (an unreadable one is skipped, reported with
- * `markDirty`, and the next source answers); else live local SQL (@durable/pre-agg's
- * `rawQuery`: one parameterized GROUP BY over the table's storage, the same semantics a
- * rollup answers with).
+ * `markDirty`, and the next source answers); else live local SQL (`liveQuery`).
  * @module
  */
-import { type Clock, compilePredicate, errorCodeOf, isPlatformError, type Sql } from "@durable/core";
-import { type QueryResult, rawQuery } from "@durable/pre-agg";
+import { type Clock, errorCodeOf, isPlatformError, type Sql } from "@durable/core";
 import type { Tables } from "@durable/tables";
 import type { Computed } from "./answer.ts";
 import type { Decision } from "./decide.ts";
 import { qrError } from "./errors.ts";
 import type { FanOut } from "./fan-out.ts";
+import { liveQuery } from "./live-sql.ts";
 import { columnsOf, orderAndLimit } from "./partial-states.ts";
 import type { Plan } from "./plan.ts";
 import type { Prepared, RollupPort } from "./router-support.ts";
@@ -79,7 +77,7 @@ export async function computeAnswer(
   for (const cand of decision.usableRollups) {
     try {
       const result = await c.rollups.query({ ...q, limit: c.maxGroups }, { rollup: cand.rollup });
-      const rows = orderAndLimit(result.rows, q, false);
+      const rows = orderAndLimit(result.rows, q, true);
       return { rows, columns, source: "rollup", rollup: cand.rollup, asOf: result.meta.asOf, versions };
     } catch (err) {
       const code = errorCodeOf(err);
@@ -95,14 +93,7 @@ export async function computeAnswer(
       }
     }
   }
-  if (q.where) compilePredicate(q.where, { resolve: c.tables.rows.codec(q.table).resolve });
   const asOf = c.clock.now();
-  let result: QueryResult;
-  try {
-    result = rawQuery(c.tables, c.sql, { ...q, limit: c.maxGroups }, { now: asOf });
-  } catch (err) {
-    if (errorCodeOf(err) === "RESULT_TOO_LARGE") throw groupLimit(c.maxGroups);
-    throw err;
-  }
-  return { rows: orderAndLimit(result.rows, q, false), columns, source: "local", asOf, versions };
+  const rows = liveQuery(c.tables, c.sql, q, c.maxGroups);
+  return { rows: orderAndLimit(rows, q, true), columns, source: "local", asOf, versions };
 }
