@@ -1,0 +1,81 @@
+/**
+ * An index's configuration, fixed at creation: name, dimensions, metric, metadata indexes,
+ * embedder, and the local backend's IVF knobs. zod checks the shape; each failing field maps to
+ * the code the issue names (a bad dimension count is `INVALID_DIMENSIONS`, not a generic 400).
+ * @module
+ */
+import { describeZodError, formatPath } from "@durable/core";
+import { z } from "zod";
+import { vectorError } from "./errors.ts";
+import { VECTOR_LIMITS as L } from "./limits.ts";
+import { utf8Length } from "./utf8.ts";
+
+/** The three metrics of Vectorize. */
+export const METRICS = ["cosine", "euclidean", "dot-product"] as const;
+/** A distance metric. */
+export type Metric = (typeof METRICS)[number];
+
+/** A declared (filterable) metadata property. */
+export const MetadataIndexSchema = z.strictObject({
+  property: z
+    .string()
+    .min(1)
+    .max(L.maxFilterKeyChars)
+    .refine((p) => !p.includes('"') && !p.startsWith("$"), 'no `"` and no leading `$`'),
+  type: z.enum(["string", "number", "boolean"]),
+});
+
+/** The zod schema of an index configuration. */
+export const IndexConfigSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9_-]+$/, "1–64 bytes of [a-z0-9_-]")
+    .refine((n) => utf8Length(n) <= L.maxIndexNameBytes, "at most 64 bytes"),
+  dimensions: z.number().int().min(L.minDimensions).max(L.maxDimensions),
+  metric: z.enum(METRICS),
+  metadataIndexes: z
+    .array(MetadataIndexSchema)
+    .max(L.maxMetadataIndexes)
+    .refine((a) => new Set(a.map((m) => m.property)).size === a.length, "properties must be unique")
+    .default([]),
+  embedder: z.string().min(1).max(128).optional(),
+  /** Vectors before IVF is trained and used (local backend). */
+  ivfThreshold: z.number().int().min(16).max(10_000_000).default(L.defaultIvfThreshold),
+  /** Lists an IVF query scans (local backend). */
+  nprobe: z.number().int().min(1).max(L.maxLists).default(L.defaultNprobe),
+  /** Candidates re-scored from float32 (local backend); default max(10 × topK, 100). */
+  rerank: z.number().int().min(1).max(10_000).optional(),
+});
+
+/** A configuration as a caller writes it. */
+export type IndexConfigInput = z.input<typeof IndexConfigSchema>;
+/** A parsed configuration with its defaults. */
+export type IndexConfig = z.output<typeof IndexConfigSchema>;
+/** A declared metadata property. */
+export type MetadataIndex = z.output<typeof MetadataIndexSchema>;
+
+const CODE_BY_FIELD = {
+  name: "INVALID_INDEX_NAME",
+  dimensions: "INVALID_DIMENSIONS",
+  metric: "INVALID_METRIC",
+} as const;
+
+/**
+ * Parses a configuration, naming the failing field with its own code.
+ * @throws {INVALID_DIMENSIONS} · {INVALID_METRIC} · {INVALID_INDEX_NAME} ·
+ *   {TOO_MANY_METADATA_INDEXES} · {INVALID_CONFIG} 400
+ */
+export function parseIndexConfig(input: unknown): IndexConfig {
+  const result = IndexConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path[0];
+  const message = describeZodError(result.error);
+  if (field === "metadataIndexes" && issue?.path.length === 1 && issue.code === "too_big") {
+    throw vectorError("TOO_MANY_METADATA_INDEXES", `metadataIndexes: at most ${L.maxMetadataIndexes}`);
+  }
+  if (typeof field === "string" && field in CODE_BY_FIELD) {
+    throw vectorError(CODE_BY_FIELD[field as keyof typeof CODE_BY_FIELD], message);
+  }
+  throw vectorError("INVALID_CONFIG", issue ? `${formatPath(issue.path)}: ${issue.message}` : message);
+}

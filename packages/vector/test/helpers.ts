@@ -1,0 +1,57 @@
+/** Shared helpers of the Node tests: a store composed the way DOBase composes it, and seeded data. */
+import { errorCodeOf, ManualClock } from "@durable/core";
+import { openSqlite } from "@durable/core/node";
+import { TestHost } from "@durable/core/testing";
+import {
+  createVectorStore,
+  seededRandom,
+  VectorCache,
+  type VectorStoreOptions,
+  vectorCapability,
+} from "../src/index.ts";
+
+/** A fresh in-memory store with its own cache, composed through `TestHost`. */
+export async function setup(o: VectorStoreOptions = {}, filename = ":memory:") {
+  const db = openSqlite(filename);
+  const clock = new ManualClock(Date.UTC(2026, 11, 4));
+  const host = new TestHost({ sql: db.sql, transactionSync: db.transactionSync, clock, tenant: "acme" });
+  const cache = o.cache ?? new VectorCache();
+  const cap = host.use(vectorCapability((ports) => createVectorStore(ports, { ...o, cache })));
+  await host.start();
+  return { db, host, clock, cache, store: cap.store, api: cap.api, cap };
+}
+
+/** The code of what `fn` throws (sync or async), or undefined. */
+export async function codeOf(fn: () => unknown): Promise<string | undefined> {
+  try {
+    await fn();
+  } catch (err) {
+    return errorCodeOf(err) ?? String(err);
+  }
+  return undefined;
+}
+
+/** A standard normal from a uniform generator (Box–Muller). */
+export function gaussian(rand: () => number): () => number {
+  return () => {
+    const u = Math.max(rand(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+  };
+}
+
+/** `n` random vectors of `d` dimensions in [-1, 1). */
+export function randomVectors(n: number, d: number, seed: number): Float32Array[] {
+  const r = seededRandom(seed);
+  return Array.from({ length: n }, () => Float32Array.from({ length: d }, () => r() * 2 - 1));
+}
+
+/** A seeded Gaussian mixture: `components` centres from N(0, I), points at centre + N(0, sigma²). */
+export function mixture(n: number, d: number, components: number, sigma: number, seed: number) {
+  const g = gaussian(seededRandom(seed));
+  const centres = Array.from({ length: components }, () => Float32Array.from({ length: d }, () => g()));
+  const point = (k: number) => {
+    const c = centres[k % components] as Float32Array;
+    return Float32Array.from(c, (x) => x + sigma * g());
+  };
+  return { centres, points: Array.from({ length: n }, (_, i) => point(i)), point };
+}
