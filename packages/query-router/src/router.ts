@@ -145,10 +145,12 @@ export class QueryRouter {
    * The decision for `p`. A servable cache entry skips the matcher unless the whole plan is
    * wanted (explain): a hit stays a map lookup.
    */
-  #decide(p: Prepared, budgetMs: number, full: boolean, useCache = true): Decision {
+  #decide(p: Prepared, budgetMs: number, full: boolean, useCache = true, forQuery = true): Decision {
     const realtime = budgetMs === 0;
     const now = this.#d.clock.now();
-    const entry = realtime || !useCache ? undefined : this.#cache.peek(p.key, p.canonical);
+    // explain only peeks; a query reads (a corrupt row is then deleted and counted).
+    const read = full && !forQuery ? this.#cache.peek.bind(this.#cache) : this.#cache.get.bind(this.#cache);
+    const entry = realtime || !useCache ? undefined : read(p.key, p.canonical);
     const servable = entry !== undefined && now - entry.asOf <= budgetMs;
     let rollups: ReturnType<RollupPort["explain"]> | undefined;
     if (!realtime && p.shards === undefined && (full || !servable)) {
@@ -197,7 +199,7 @@ export class QueryRouter {
     if (join !== undefined) return (await this.#join(input, join, r, true)).meta.plan as Plan;
     const p = this.#prepare(input);
     const budget = budgetOf(r, this.#settings.settings.defaultFreshness);
-    const { plan } = this.#decide(p, budget, true);
+    const { plan } = this.#decide(p, budget, true, true, false);
     if (p.shards !== undefined) {
       const live = plan.candidates.find((c) => c.source === "fanout");
       if (live && this.#d.fanOut) {
@@ -231,8 +233,6 @@ export class QueryRouter {
       const stale = band === "revalidate" || behind;
       const revalidating = stale && this.#refresh(p, r, budgetMs, decision);
       const refreshError = this.#gate.errorOf(p.key);
-      // Count the hit (LRU order, counters); the entry itself was read by the decision.
-      this.#cache.get(p.key, p.canonical);
       const routed: Routed = {
         rows: entry.rows,
         columns: entry.columns,
