@@ -421,6 +421,8 @@ export class PreAgg {
       this.#registry.invalidate();
       this.#forget(r.name);
       if (!step.done) this.#o.wake.set(`backfill:${r.name}`, now);
+      // A fresh rollup over old rows compacts its ended partitions right away, not within the hour.
+      else if (this.warm) this.#o.wake.set("compact", now);
       if (step.outcome.dirtied.length) this.#o.wake.set(`rebuild:${r.name}`, now);
     } else if (kind === "fold") {
       const out = this.#o.transactionSync(() => fold(this.#o.sql, r));
