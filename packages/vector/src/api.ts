@@ -98,7 +98,9 @@ export function vectorApi(store: VectorStore, o: VectorApiOptions = {}): VectorA
         items.map((it) => (it as TextItem | null)?.text),
         "items.text",
       );
-      items.forEach((it, i) => checkMetadata(it.metadata, i));
+      items.forEach((it, i) => {
+        checkMetadata(it.metadata, i);
+      });
       const vectors = await embedder.embed(texts);
       const records = items.map((it, i) => ({
         id: it.id,

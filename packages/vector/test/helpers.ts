@@ -55,3 +55,26 @@ export function mixture(n: number, d: number, components: number, sigma: number,
   };
   return { centres, points: Array.from({ length: n }, (_, i) => point(i)), point };
 }
+
+/** The reference: score every vector in float64 from its float32 values and sort. */
+export function naiveTopK(metric: Metric, q: Float32Array, items: [string, Float32Array][], k: number) {
+  const scored = items.map(([id, v]) => {
+    let dot = 0;
+    let nq = 0;
+    let nv = 0;
+    let l2 = 0;
+    for (let i = 0; i < v.length; i++) {
+      const a = q[i] as number;
+      const b = v[i] as number;
+      dot += a * b;
+      nq += a * a;
+      nv += b * b;
+      l2 += (a - b) * (a - b);
+    }
+    const score = metric === "cosine" ? dot / Math.sqrt(nq * nv) : metric === "euclidean" ? Math.sqrt(l2) : -dot;
+    return { id, score };
+  });
+  const better = metric === "cosine" ? -1 : 1;
+  scored.sort((a, b) => better * (a.score - b.score) || (a.id < b.id ? -1 : 1));
+  return scored.slice(0, k);
+}

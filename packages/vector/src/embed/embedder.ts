@@ -25,7 +25,9 @@ export function checkTexts(texts: unknown, where = "texts"): string[] {
   if (texts.length > L.maxTextsPerCall) {
     throw vectorError("BATCH_TOO_LARGE", `at most ${L.maxTextsPerCall} texts per call, got ${texts.length}`);
   }
-  texts.forEach((t, i) => checkText(t, `${where}[${i}]`));
+  texts.forEach((t, i) => {
+    checkText(t, `${where}[${i}]`);
+  });
   return texts as string[];
 }
 

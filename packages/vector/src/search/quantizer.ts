@@ -35,7 +35,7 @@ export class Quantizer {
     const d = this.min.length;
     for (let i = 0; i < d; i++) {
       const c = Math.round(((v[vOffset + i] as number) - (this.min[i] as number)) / (this.scale[i] as number)) - 128;
-      out[outOffset + i] = c < -128 ? -128 : c > 127 ? 127 : c;
+      out[outOffset + i] = c < -128 ? -128 : Math.min(c, 127);
     }
   }
 
