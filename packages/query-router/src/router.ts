@@ -6,7 +6,7 @@
  * capability is a thin shell around it.
  * @module
  */
-import { errorCodeOf, type RowChange, type WakeEvent } from "@durable/core";
+import { errorCodeOf, isPlatformError, type RowChange, type WakeEvent } from "@durable/core";
 import type { AnalyticsQuery } from "@durable/pre-agg";
 import type { Computed, Routed } from "./answer.ts";
 import { BreakerRegistry } from "./circuit-breaker.ts";

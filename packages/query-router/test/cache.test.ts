@@ -91,7 +91,10 @@ describe("result cache", () => {
 
   it("a result over the size cap is served but not cached; explain says so", async () => {
     const h = await withEvents({ maxCachedResultBytes: 100 });
-    const a = await h.router.query({ table: "events", measures: [{ agg: "count" }], dimensions: ["id"] }, { explain: true });
+    const a = await h.router.query(
+      { table: "events", measures: [{ agg: "count" }], dimensions: ["id"] },
+      { explain: true },
+    );
     expect(a.rows).toHaveLength(300);
     expect(a.meta.plan?.notes).toContain("RESULT_TOO_LARGE_TO_CACHE");
     expect(rowsIn(h).n).toBe(0);
