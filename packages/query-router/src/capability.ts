@@ -130,7 +130,7 @@ export function createQueryRouterCapability(o: QueryRouterCapabilityOptions): Qu
     onTableReplaced: (table) => router.onTableChanged(table),
   });
   const api: QueryRouterApi = {
-    query: (body) => {
+    query: async (body) => {
       const b = splitBody(body);
       return router.query(b.query, b.join === undefined ? b.routing : { ...(b.routing as object), join: b.join });
     },

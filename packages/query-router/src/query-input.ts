@@ -5,7 +5,7 @@
  * against its columns.
  * @module
  */
-import { PREDICATE_LIMITS, type Predicate, parsePredicate, predicateStats } from "@durable/core";
+import { PREDICATE_LIMITS, type Predicate, parsePredicate } from "@durable/core";
 import { type AnalyticsQuery, AnalyticsQuerySchema } from "@durable/pre-agg";
 import type { ColumnDef } from "@durable/tables";
 import { qrError } from "./errors.ts";
@@ -19,14 +19,6 @@ export const QUERY_LIMITS = {
   maxLimit: 10_000,
   maxBodyBytes: 64 * 1024,
 } as const;
-
-function inLists(p: Predicate, out: number[] = []): number[] {
-  if ("and" in p) for (const c of p.and) inLists(c, out);
-  else if ("or" in p) for (const c of p.or) inLists(c, out);
-  else if ("not" in p) inLists(p.not, out);
-  else if (p.op === "in") out.push(p.values.length);
-  return out;
-}
 
 function rawDepth(value: unknown, limit: number, d = 1): number {
   if (d > limit || value === null || typeof value !== "object" || Array.isArray(value)) return d;
@@ -74,11 +66,11 @@ export function parseQuery(input: unknown): AnalyticsQuery {
     if (rawDepth(raw.where, PREDICATE_LIMITS.maxDepth) > PREDICATE_LIMITS.maxDepth) {
       throw qrError("QUERY_TOO_LARGE", `query.where: nested deeper than ${PREDICATE_LIMITS.maxDepth}`);
     }
-    const where = parseWhere(raw.where);
-    const { leaves } = predicateStats(where);
+    const leaves = rawLeaves(raw.where);
     if (leaves > PREDICATE_LIMITS.maxLeaves) {
       throw qrError("QUERY_TOO_LARGE", `query.where: ${leaves} leaves; at most ${PREDICATE_LIMITS.maxLeaves}`);
     }
+    parseWhere(raw.where);
   }
   const parsed = AnalyticsQuerySchema.safeParse(input);
   if (!parsed.success) {
@@ -98,9 +90,17 @@ function parseWhere(value: unknown): Predicate {
   if (longest > PREDICATE_LIMITS.maxInValues) {
     throw qrError("QUERY_TOO_LARGE", `query.where: an in list of ${longest}; at most ${PREDICATE_LIMITS.maxInValues}`);
   }
-  const p = parsePredicate(value);
-  inLists(p);
-  return p;
+  return parsePredicate(value);
+}
+
+/** Leaves of an unchecked predicate (depth already bounded). */
+function rawLeaves(value: unknown): number {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return 1;
+  const o = value as Record<string, unknown>;
+  if (Array.isArray(o.and)) return o.and.reduce((n: number, c) => n + rawLeaves(c), 0);
+  if (Array.isArray(o.or)) return o.or.reduce((n: number, c) => n + rawLeaves(c), 0);
+  if ("not" in o) return rawLeaves(o.not);
+  return 1;
 }
 
 function inListsRaw(value: unknown, out: number[] = []): number[] {

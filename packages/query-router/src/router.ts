@@ -6,7 +6,7 @@
  * capability is a thin shell around it.
  * @module
  */
-import { errorCodeOf, isPlatformError, type RowChange, type WakeEvent } from "@durable/core";
+import { compilePredicate, errorCodeOf, isPlatformError, type RowChange, type WakeEvent } from "@durable/core";
 import type { AnalyticsQuery } from "@durable/pre-agg";
 import type { Computed, Routed } from "./answer.ts";
 import { BreakerRegistry } from "./circuit-breaker.ts";
@@ -18,7 +18,7 @@ import { budgetOf, parseRouting, type RoutingOptions } from "./freshness.ts";
 import { joinQuery } from "./join-route.ts";
 import { MetricsRecorder, type RouterMetrics } from "./metrics.ts";
 import type { Plan } from "./plan.ts";
-import { parseQuery } from "./query-input.ts";
+import { checkColumns, parseQuery } from "./query-input.ts";
 import { RefreshGate, SingleFlight } from "./refresh.ts";
 import { ResultCache, serializeAnswer } from "./result-cache.ts";
 import { type Prepared, type QueryRouterDeps, type RollupPort, sourceError, splitJoin } from "./router-support.ts";
@@ -138,6 +138,8 @@ export class QueryRouter {
     const shards = this.#settings.shardsOf(q.table);
     if (shards !== undefined) return { q, ...fingerprint(q, tenant), shards, tenant };
     const codec = this.#d.tables.rows.codec(q.table);
+    checkColumns(q, codec.columns);
+    if (q.where) compilePredicate(q.where, { resolve: codec.resolve });
     return { q, ...fingerprint(q, tenant, codec.resolve), shards: undefined, tenant };
   }
 
