@@ -4,6 +4,7 @@ import { openSqlite } from "@durable/core/node";
 import { TestHost } from "@durable/core/testing";
 import {
   createVectorStore,
+  type Metric,
   seededRandom,
   VectorCache,
   type VectorStoreOptions,
@@ -77,4 +78,15 @@ export function naiveTopK(metric: Metric, q: Float32Array, items: [string, Float
   const better = metric === "cosine" ? -1 : 1;
   scored.sort((a, b) => better * (a.score - b.score) || (a.id < b.id ? -1 : 1));
   return scored.slice(0, k);
+}
+
+/** A DO of `tenant` as the platform composes it: vectors bound to the tenant's namespace. */
+export async function tenantDo(tenant: string, o: VectorStoreOptions = {}) {
+  const db = openSqlite();
+  const host = new TestHost({ sql: db.sql, transactionSync: db.transactionSync, clock: new ManualClock(0), tenant });
+  const cap = host.use(
+    vectorCapability((p) => createVectorStore(p, { cache: new VectorCache(), ...o }), { tenantNamespace: true }),
+  );
+  await host.start();
+  return { db, host, api: cap.api, store: cap.store };
 }
