@@ -11,14 +11,18 @@ import type { CheckpointApi } from "@durable/checkpoint";
 import { type Remote, r2BlobStore } from "@durable/core";
 import { type EstimatorApi, estimatorCapability, ParquetStatsProvider } from "@durable/cost-estimator";
 import type { PreAggApi } from "@durable/pre-agg";
+import type { QueryRouterApi } from "@durable/query-router";
 import { type Plan, PlansSchema, type RateLimitApi, rateLimitCapability } from "@durable/rate-limit";
 import type { SchedulerApi } from "@durable/scheduler";
 import { type TablesApi, tablesCapability } from "@durable/tables";
+import type { VectorApi } from "@durable/vector";
 import { platformCheckpoint } from "./capabilities/checkpoint.ts";
 import { type MetaApi, metaCapability } from "./capabilities/meta.ts";
 import { platformPreAgg } from "./capabilities/pre-agg.ts";
+import { platformQuery } from "./capabilities/query.ts";
 import { quotaCapability } from "./capabilities/quota.ts";
 import { platformScheduler } from "./capabilities/scheduler.ts";
+import { platformVector } from "./capabilities/vector.ts";
 import { DOBase } from "./do-base.ts";
 
 /** The plan every tenant DO's own limiter starts with: a token bucket of 60 refilling 1/s. */
@@ -32,10 +36,12 @@ export interface TenantApis {
   cdc: CdcApi;
   estimator: EstimatorApi;
   "pre-agg": PreAggApi;
+  query: QueryRouterApi;
   meta: MetaApi;
   scheduler: SchedulerApi;
   "rate-limit": RateLimitApi;
   checkpoint: CheckpointApi;
+  vector: VectorApi;
 }
 
 /** The tenant's DO: every capability of the platform, composed. */
@@ -56,8 +62,12 @@ export class TenantDO extends DOBase<Env> {
     );
     // Row-count and cost estimates: statistics kept by the tables' write path (after-commit sketches).
     this.use(estimatorCapability({ partitions: new ParquetStatsProvider(r2BlobStore(env.BLOBS)) }));
+    // Vector search (Vectorize-compatible): exact, then IVF in this DO, or Vectorize per `VECTOR_BACKEND`.
+    this.use(platformVector(env));
     // Rollups over the tenant's tables, maintained on the write path, priced by the estimator.
     this.use(platformPreAgg(env.BLOBS));
+    // Analytics queries within a staleness budget: cache, a rollup or live (shards through env.TENANT).
+    this.use(platformQuery(env));
     this.use(metaCapability());
     // The tenant's own limiter (for its users' keys); its hourly sweep is a scheduler wake-up.
     this.use(rateLimitCapability({ plans: [TENANT_DEFAULT_PLAN], defaultPlan: "default" }));

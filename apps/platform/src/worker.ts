@@ -8,6 +8,7 @@
  */
 import { errorResponse, json, PlatformError } from "@durable/core";
 import { authenticate } from "./auth.ts";
+import { handlePlatformQuery } from "./capabilities/query.ts";
 import { isConsolePath, serveConsole } from "./console.ts";
 import { logRequest } from "./log.ts";
 import { parseTenantPath } from "./tenancy.ts";
@@ -44,6 +45,8 @@ async function route(
   }
   // The ops console: a static page, before the tenant path, with no token and no gate.
   if (isConsolePath(url.pathname)) return { response: await serveConsole(request, url, env.ASSETS) };
+  // The platform's own routes (platform tokens only): aggregates over consenting tenants.
+  if (url.pathname === "/v1/platform/query") return { response: await handlePlatformQuery(request, env) };
   const path = parseTenantPath(url.pathname);
   if (!path || path.rest === "/") throw new PlatformError("NOT_FOUND", `no route for ${url.pathname}`, { status: 404 });
   await authenticate(request, env.AUTH_SECRET, path.tenant);

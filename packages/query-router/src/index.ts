@@ -17,7 +17,7 @@ export {
   type QueryRouterCapabilityOptions,
   queryRouterCapability,
 } from "./capability.ts";
-export { type BreakerOptions, type BreakerState, CircuitBreaker } from "./circuit-breaker.ts";
+export { type BreakerOptions, BreakerRegistry, type BreakerState, CircuitBreaker } from "./circuit-breaker.ts";
 export { type QueryRouterConfig, type QueryRouterConfigInput, QueryRouterConfigSchema } from "./config.ts";
 export { isQueryRouterErrorCode, QR_ERRORS, QUERY_ROUTER_ERROR_CODES, type QueryRouterErrorCode } from "./errors.ts";
 export {
@@ -39,9 +39,9 @@ export type { JoinPartialRequest, SideRequest, SideRow } from "./join-exec.ts";
 export { JOIN_LIMITS, type JoinPlan, type JoinSpec, planJoin, type SideEstimate } from "./join-plan.ts";
 export type { Latency, RouterMetrics } from "./metrics.ts";
 export { QUERY_ROUTER_MIGRATIONS } from "./migrations.ts";
-export { mergePartials, type PartialAnswer, type PartialGroup } from "./partial-states.ts";
+export { columnsOf, mergePartials, orderAndLimit, type PartialAnswer, type PartialGroup } from "./partial-states.ts";
 export type { Plan, PlanCandidate, ReasonCode } from "./plan.ts";
-export { QUERY_LIMITS } from "./query-input.ts";
+export { parseQuery, QUERY_LIMITS } from "./query-input.ts";
 export { QueryRouter } from "./router.ts";
 export type { QueryRouterDeps, RollupPort } from "./router-support.ts";
 export type { RouterSettings } from "./settings.ts";
