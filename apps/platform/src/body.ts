@@ -13,7 +13,9 @@ function tooLarge(maxBytes: number): PlatformError {
 
 /**
  * Reads at most `maxBytes` of the body, counting as it streams (a missing or false
- * Content-Length does not get around the cap).
+ * Content-Length does not get around the cap). It keeps one copy of the body: each chunk is
+ * written into one buffer as it arrives, sized by the declared Content-Length (a 32 MiB vector
+ * write is never held twice); without one, the buffer grows by doubling.
  * @throws {PAYLOAD_TOO_LARGE} 413
  */
 export async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
@@ -21,25 +23,26 @@ export async function readCapped(request: Request, maxBytes: number): Promise<Ui
   if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
+  let buffer = new Uint8Array(declared > 0 ? declared : Math.min(maxBytes, 64 * 1024));
   let total = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
+    const end = total + value.byteLength;
+    if (end > maxBytes) {
       await reader.cancel();
       throw tooLarge(maxBytes);
     }
-    chunks.push(value);
+    if (end > buffer.byteLength) {
+      // No (or a false) Content-Length: grow. The old buffer is garbage once copied.
+      const grown = new Uint8Array(Math.min(maxBytes, Math.max(buffer.byteLength * 2, end)));
+      grown.set(buffer.subarray(0, total));
+      buffer = grown;
+    }
+    buffer.set(value, total);
+    total = end;
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return total === buffer.byteLength ? buffer : buffer.subarray(0, total);
 }
 
 /**
