@@ -46,7 +46,7 @@ function showLogin(message) {
     required: true,
     autocomplete: "off",
     spellcheck: "false",
-    pattern: "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?",
+    pattern: "[a-z0-9]([a-z0-9\\-]{0,61}[a-z0-9])?",
     value: previous?.tenant ?? "",
   });
   const token = h("input", { id: "token", name: "token", type: "password", autocomplete: "off", spellcheck: "false" });

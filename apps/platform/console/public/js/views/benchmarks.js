@@ -10,9 +10,9 @@ import { h, svg, table } from "../dom.js";
 import { formatMetric } from "../format.js";
 import { Panel } from "../panel.js";
 
-const W = 560;
+const W = 440;
 const LABEL = 200;
-const ROW = 30;
+const ROW = 38;
 
 /**
  * @param {{ metric: string, op: ">=" | "<=", value: number }[]} targets
@@ -36,22 +36,28 @@ function chart(targets, metrics, spike) {
         "data-metric": t.metric,
         "data-measured": measured,
         "data-target": t.value,
-        "data-met": bar.met,
+        "data-met": String(bar.met),
       },
       svg(
         "title",
         {},
         `${t.metric}: ${formatMetric(measured)} (target ${t.op} ${formatMetric(t.value)}, ${verdict}${bar.scale === "log" ? ", log scale" : ""})`,
       ),
-      svg("text", { x: 0, y: y + 13, class: "label" }, t.metric),
+      svg("text", { x: 0, y: y + 14, class: "label" }, t.metric),
       svg(
         "text",
         { x: 0, y: y + 25, class: "sub" },
         `${formatMetric(measured)} · target ${t.op} ${formatMetric(t.value)}`,
       ),
-      svg("rect", { x: LABEL, y: y + 4, width: barW, height: 16, class: "track" }),
-      svg("rect", { x: LABEL, y: y + 4, width: Math.max(1, bar.measured * barW), height: 16, class: "value" }),
-      svg("line", { x1: LABEL + bar.target * barW, x2: LABEL + bar.target * barW, y1: y, y2: y + 24, class: "target" }),
+      svg("rect", { x: LABEL, y: y + 8, width: barW, height: 18, class: "track" }),
+      svg("rect", { x: LABEL, y: y + 8, width: Math.max(1, bar.measured * barW), height: 18, class: "value" }),
+      svg("line", {
+        x1: LABEL + bar.target * barW,
+        x2: LABEL + bar.target * barW,
+        y1: y + 3,
+        y2: y + 31,
+        class: "target",
+      }),
     );
   });
   return svg(
