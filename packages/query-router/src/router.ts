@@ -7,7 +7,6 @@
  * @module
  */
 import { compilePredicate, errorCodeOf, isPlatformError, type RowChange, type WakeEvent } from "@durable/core";
-import type { AnalyticsQuery } from "@durable/pre-agg";
 import type { Computed, Routed } from "./answer.ts";
 import { BreakerRegistry } from "./circuit-breaker.ts";
 import { parseConfig, type QueryRouterConfig, type QueryRouterConfigInput } from "./config.ts";
@@ -24,7 +23,7 @@ import { ResultCache, serializeAnswer } from "./result-cache.ts";
 import { type Prepared, type QueryRouterDeps, type RollupPort, sourceError, splitJoin } from "./router-support.ts";
 import { type RouterSettings, SettingsStore } from "./settings.ts";
 import { fanOutEstimate, shardTargets } from "./shards.ts";
-import { computeAnswer } from "./sources.ts";
+import { computeAnswer, estimateLive, nextTurn } from "./sources.ts";
 import { isNoOp, type TableVersions, WritePathVersions } from "./table-versions.ts";
 import { TargetEndpoint } from "./target-side.ts";
 
@@ -164,7 +163,7 @@ export class QueryRouter {
         rollups = undefined;
       }
     }
-    const live = full && p.shards === undefined ? this.#estimateLocal(p.q) : {};
+    const live = full && p.shards === undefined ? estimateLive(this.#d.estimator, p.q) : {};
     return decide({
       fingerprint: p.key,
       budgetMs,
@@ -175,20 +174,6 @@ export class QueryRouter {
       rollups,
       live,
     });
-  }
-
-  #estimateLocal(q: AnalyticsQuery): { estimatedRows?: number; costUs?: number; method?: string } {
-    try {
-      const groupBy = (q.dimensions ?? []).slice(0, 8);
-      const e = this.#d.estimator.estimate({
-        table: q.table,
-        ...(q.where ? { where: q.where } : {}),
-        ...(groupBy.length ? { groupBy } : {}),
-      });
-      return { estimatedRows: e.rows, costUs: e.cost, method: e.method };
-    } catch {
-      return { method: "unavailable" };
-    }
   }
 
   /**
@@ -312,9 +297,12 @@ export class QueryRouter {
     if (this.#flights.running(p.key)) return true;
     if (!this.#gate.tryStart(p.key)) return false;
     void decision;
-    const { promise } = this.#flights.run(p.key, () =>
-      this.#computeAndStore(p, r, budgetMs, this.#decide(p, budgetMs, false, false), undefined),
-    );
+    // The refresh starts on a later turn of the event loop: a local recompute is synchronous
+    // SQL, and running it inside this request would make the served answer wait for it.
+    const { promise } = this.#flights.run(p.key, async () => {
+      await nextTurn();
+      return this.#computeAndStore(p, r, budgetMs, this.#decide(p, budgetMs, false, false), undefined);
+    });
     this.#d.background.waitUntil(
       promise.then(
         () => this.#gate.finish(p.key),
@@ -392,7 +380,7 @@ export class QueryRouter {
       maxGroups: this.config.maxGroups,
       consented: () => this.#settings.settings.platformAggregation,
       tenant: () => this.#d.tenant(),
-      estimate: (q) => this.#estimateLocal(q),
+      estimate: (q) => estimateLive(this.#d.estimator, q),
     });
     return this.#target;
   }

@@ -5,6 +5,8 @@
  * @module
  */
 import { type Clock, errorCodeOf, isPlatformError, type Sql } from "@durable/core";
+import type { CostEstimator } from "@durable/cost-estimator";
+import type { AnalyticsQuery } from "@durable/pre-agg";
 import type { Tables } from "@durable/tables";
 import type { Computed } from "./answer.ts";
 import type { Decision } from "./decide.ts";
@@ -96,4 +98,31 @@ export async function computeAnswer(
   const asOf = c.clock.now();
   const rows = liveQuery(c.tables, c.sql, q, c.maxGroups);
   return { rows: orderAndLimit(rows, q, true), columns, source: "local", asOf, versions };
+}
+
+/** What live would cost, from the estimator (in the same µs as pre-agg's costs). */
+export interface LiveEstimate {
+  estimatedRows?: number;
+  costUs?: number;
+  method?: string;
+}
+
+/** The estimator's rows and cost of `q`'s filter and grouping; `unavailable` when it cannot say. */
+export function estimateLive(estimator: Pick<CostEstimator, "estimate">, q: AnalyticsQuery): LiveEstimate {
+  try {
+    const groupBy = (q.dimensions ?? []).slice(0, 8);
+    const e = estimator.estimate({
+      table: q.table,
+      ...(q.where ? { where: q.where } : {}),
+      ...(groupBy.length ? { groupBy } : {}),
+    });
+    return { estimatedRows: e.rows, costUs: e.cost, method: e.method };
+  } catch {
+    return { method: "unavailable" };
+  }
+}
+
+/** Resolves on a later macrotask (after the current request's answer is on its way). */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
