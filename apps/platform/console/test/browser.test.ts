@@ -256,8 +256,8 @@ describe("the views against the API", () => {
       .evaluateAll((nodes) => nodes.map((n) => [n.getAttribute("data-task"), n.getAttribute("data-status")]));
     expect(drawn).toEqual(detail.tasks.map((t: { id: string; status: string }) => [t.id, t.status]));
     if (process.env.UPDATE_CONSOLE_PNG === "1") {
-      await page.getByTestId("dag-graph").scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(ROOT, "docs/console.png") });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: join(ROOT, "docs/console.png"), fullPage: true });
     }
     await screenshots(page, "scheduler");
   });
