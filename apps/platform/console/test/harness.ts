@@ -62,8 +62,21 @@ export function client(base: string, tenant: string, bearer: string) {
   };
 }
 
-/** Runs `npm run demo -- --url <base>` (20,000 flights into tenant `demo`), with the server's secret. */
-export function seedDemo(base: string): Promise<void> {
+/**
+ * Runs `npm run demo -- --url <base>` (20,000 flights into tenant `demo`), with the server's
+ * secret. The demo is idempotent, so a run cut short by `wrangler dev` reloading (it watches the
+ * source tree, which other work may touch) is run once more.
+ */
+export async function seedDemo(base: string): Promise<void> {
+  try {
+    await runDemo(base);
+  } catch {
+    await new Promise((r) => setTimeout(r, 2_000));
+    await runDemo(base);
+  }
+}
+
+function runDemo(base: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "scripts/demo.ts"), "--url", base], {
       cwd: ROOT,
@@ -120,6 +133,16 @@ export async function seedCapabilities(base: string): Promise<void> {
   });
   await must("POST", "/scheduler/dags/etl/runs", { key: "2026-12-04" });
   await must("POST", "/checkpoint/local", {});
+  const info = await must("GET", "/info");
+  if (info.capabilities.includes("vector") && (await api("GET", "/vector/indexes/docs")).status === 404) {
+    await must("POST", "/vector/indexes", { name: "docs", dimensions: 8, metric: "cosine", ivfThreshold: 16 });
+    // 40 seeded vectors in two clusters: past the threshold, so the index trains IVF on a wake-up.
+    const vectors = Array.from({ length: 40 }, (_, i) => ({
+      id: `doc-${i}`,
+      values: Array.from({ length: 8 }, (_, d) => (d === i % 2 ? 1 : 0) + ((i * 7 + d * 13) % 10) / 100),
+    }));
+    await must("POST", "/vector/indexes/docs/upsert", { vectors });
+  }
   for (let i = 0; i < 50; i++) {
     const letters = await must("GET", "/scheduler/dead-letters");
     const run = await must("GET", "/scheduler/dags/etl/runs");

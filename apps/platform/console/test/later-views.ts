@@ -79,6 +79,13 @@ export async function checkVector(w: Watched, api: Api, installed: string[]): Pr
   const list = (Array.isArray(data) ? data : (data.indexes ?? data.items ?? [])) as { name: string }[];
   const names = await page.locator("[data-testid=vector-table] tbody td:first-child").allTextContents();
   expect(names).toEqual(list.length === 0 ? ["no indexes"] : list.map((i) => i.name));
+  expect(list.map((i) => i.name)).toContain("docs");
+  await page.getByRole("button", { name: "docs" }).click();
+  await page.getByTestId("vector-count").waitFor();
+  const docs = (await api("GET", "/vector/indexes/docs")).body as { vectorCount: number; mode: string };
+  expect(await dataValue(page, "vector-count")).toBe(docs.vectorCount);
+  expect(docs.vectorCount).toBe(40);
+  expect(await page.getByTestId("vector-mode").textContent()).toBe(docs.mode);
   await screenshots(page, "vector");
 }
 

@@ -56,7 +56,10 @@ export async function refreshBudgetAndLayout(browser: Browser, base: string, tok
   expect(await boxes(page)).toEqual(schedulerBefore);
 
   await setVisibility(page, "hidden");
-  expect(await page.getByTestId("refresh-state").textContent()).toMatch(/paused while the tab is hidden/);
+  await expect
+    .poll(() => page.getByTestId("refresh-state").textContent(), { timeout: 5_000 })
+    .toMatch(/paused while the tab is hidden/);
+  await settle(page);
   since = Date.now();
   await page.clock.fastForward(30_000);
   await settle(page);
@@ -65,15 +68,18 @@ export async function refreshBudgetAndLayout(browser: Browser, base: string, tok
   await expect.poll(() => w.gated(since).length, { timeout: 5_000 }).toBeGreaterThan(0);
 
   await page.clock.fastForward(10 * 60_000);
+  // The refresh that was due runs once, then the loop stops: no input for 10 minutes.
+  await expect
+    .poll(() => page.getByTestId("refresh-state").textContent(), { timeout: 5_000 })
+    .toMatch(/paused after 10 minutes without input/);
   await settle(page);
-  expect(await page.getByTestId("refresh-state").textContent()).toMatch(/paused after 10 minutes without input/);
   since = Date.now();
   await page.clock.fastForward(60_000);
   await settle(page);
   expect(w.gated(since)).toEqual([]);
   await page.keyboard.press("Shift");
   await expect.poll(() => w.gated(since).length, { timeout: 5_000 }).toBeGreaterThan(0);
-  expect(await page.getByTestId("refresh-state").textContent()).toMatch(/every 5 s/);
+  await expect.poll(() => page.getByTestId("refresh-state").textContent(), { timeout: 5_000 }).toMatch(/every 5 s/);
   expect(w.errors).toEqual([]);
   await w.context.close();
 }

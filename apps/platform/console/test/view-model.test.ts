@@ -181,3 +181,24 @@ describe("the DAG graph's columns", () => {
     expect(cyclic.size).toBe(2);
   });
 });
+
+describe("vector index facts", () => {
+  it("reads training and IVF progress from whatever the route nests", async () => {
+    const { flattenIndex, ivfProgress, trainingProgress } = await import("../public/js/views/vector.js");
+    const flat = flattenIndex({
+      name: "docs",
+      config: { ivfThreshold: 16, dimensions: 8 },
+      vectorCount: 4,
+      mode: "exact",
+    });
+    expect(flat).toMatchObject({ name: "docs", ivfThreshold: 16, dimensions: 8, vectorCount: 4 });
+    expect(ivfProgress(flat)).toBe(0.25);
+    expect(ivfProgress({ ...flat, vectorCount: 40 })).toBe(1);
+    expect(ivfProgress({ ...flat, mode: "ivf" })).toBe(1);
+    expect(ivfProgress({ mode: "exact" })).toBeNull();
+    expect(trainingProgress({ training: { progress: 0.4 } })).toBe(0.4);
+    expect(trainingProgress({ training: { done: 3, total: 12 } })).toBe(0.25);
+    expect(trainingProgress({ training: { done: 3, total: 0 } })).toBeNull();
+    expect(trainingProgress({})).toBeNull();
+  });
+});

@@ -29,6 +29,18 @@ export function trainingProgress(index) {
   return null;
 }
 
+/**
+ * How far an index is toward IVF: its vectors over the `ivfThreshold` it trains at (1 once IVF).
+ * @param {any} index
+ * @returns {number | null}
+ */
+export function ivfProgress(index) {
+  if (index?.mode === "ivf") return 1;
+  const threshold = Number(index?.ivfThreshold);
+  if (!Number.isFinite(threshold) || threshold <= 0 || typeof index?.vectorCount !== "number") return null;
+  return Math.min(1, index.vectorCount / threshold);
+}
+
 /** @type {import("../panel.js").View} */
 export const vector = {
   id: "vector",
@@ -57,7 +69,7 @@ export const vector = {
               ["Dimensions", formatCount(i.dimensions)],
               ["Metric", i.metric ?? "–"],
               ["Vectors", num(i.vectorCount, formatCount(i.vectorCount), "vector-count")],
-              ["Mode", badge(String(i.mode ?? "exact"))],
+              ["Mode", h("span", { "data-testid": "vector-mode" }, badge(String(i.mode ?? "exact")))],
               [
                 "Training",
                 progress === null
@@ -79,7 +91,7 @@ export const vector = {
         (data) => [
           table({
             caption: "Indexes of this tenant",
-            columns: ["index", "dimensions", "metric", "vectors", "mode", "training"],
+            columns: ["index", "dimensions", "metric", "vectors", "mode", "toward IVF", "training"],
             numeric: [1, 3],
             testId: "vector-table",
             empty: "no indexes",
@@ -91,7 +103,8 @@ export const vector = {
                 formatCount(i.dimensions),
                 i.metric ?? "–",
                 formatCount(i.vectorCount),
-                badge(String(i.mode ?? "exact")),
+                h("span", { "data-testid": `mode-${i.name}` }, badge(String(i.mode ?? "exact"))),
+                formatPercent(ivfProgress(i)),
                 progress === null ? "–" : formatPercent(progress),
               ];
             }),
