@@ -7,7 +7,7 @@
 import type { Sql } from "@durable/core";
 import type { Metric } from "../config.ts";
 import type { Sized, VectorCache } from "./cache.ts";
-import { dotAt } from "./kernels.ts";
+import { dotAll } from "./kernels.ts";
 import { Quantizer } from "./quantizer.ts";
 
 /** The row of `vec_centroids` that holds a generation's quantizer. */
@@ -73,31 +73,28 @@ export class IvfModel implements Sized {
     return out;
   }
 
-  /** Lower is nearer: L2 to the centroid, or the negative inner product under dot-product. */
-  centroidKey(v: Float32Array, list: number): number {
-    const dot = dotAt(v, this.centroids, list * this.d, this.d);
-    // ‖v − c‖² = ‖v‖² + ‖c‖² − 2 v·c, and ‖v‖² is the same for every list.
-    return this.metric === "dot-product" ? -dot : (this.centroidNormSq[list] as number) - 2 * dot;
+  /** Lower is nearer, per list: L2 to the centroid, or the negative inner product under dot-product. */
+  keys(v: Float32Array, out: Float64Array): Float64Array {
+    dotAll(v, this.centroids, this.nlist, this.d, out);
+    for (let c = 0; c < this.nlist; c++) {
+      const dot = out[c] as number;
+      // ‖v − c‖² = ‖v‖² + ‖c‖² − 2 v·c, and ‖v‖² is the same for every list.
+      out[c] = this.metric === "dot-product" ? -dot : (this.centroidNormSq[c] as number) - 2 * dot;
+    }
+    return out;
   }
 
   /** The list of a prepared vector. */
   nearest(v: Float32Array): number {
+    const keys = this.keys(v, new Float64Array(this.nlist));
     let best = 0;
-    let bestKey = Number.POSITIVE_INFINITY;
-    for (let c = 0; c < this.nlist; c++) {
-      const k = this.centroidKey(v, c);
-      if (k < bestKey) {
-        bestKey = k;
-        best = c;
-      }
-    }
+    for (let c = 1; c < this.nlist; c++) if ((keys[c] as number) < (keys[best] as number)) best = c;
     return best;
   }
 
   /** Every list, nearest first. */
   rank(v: Float32Array): Int32Array {
-    const keys = new Float64Array(this.nlist);
-    for (let c = 0; c < this.nlist; c++) keys[c] = this.centroidKey(v, c);
+    const keys = this.keys(v, new Float64Array(this.nlist));
     const order = Int32Array.from({ length: this.nlist }, (_, i) => i);
     order.sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b);
     return order;

@@ -6,7 +6,7 @@
  */
 import type { Sql } from "@durable/core";
 import type { Metric } from "../config.ts";
-import { dotAt } from "../search/kernels.ts";
+import { dotAll } from "../search/kernels.ts";
 
 /** A seeded 32-bit generator (mulberry32): same seed, same sequence, in Node and workerd. */
 export function seededRandom(seed: number): () => number {
@@ -89,13 +89,15 @@ export function nearestCentroid(
   nlist: number,
   d: number,
   x: Float32Array,
+  dots: Float64Array,
 ): number {
   const o = row * d;
   for (let i = 0; i < d; i++) x[i] = data[o + i] as number;
+  dotAll(x, centroids, nlist, d, dots);
   let best = 0;
   let bestKey = Number.POSITIVE_INFINITY;
   for (let c = 0; c < nlist; c++) {
-    const k = (cNormSq[c] as number) - 2 * dotAt(x, centroids, c * d, d);
+    const k = (cNormSq[c] as number) - 2 * (dots[c] as number);
     if (k < bestKey) {
       bestKey = k;
       best = c;

@@ -192,12 +192,13 @@ export class Trainer {
       counts[r.list_id] = r.count;
     }
     const x = new Float32Array(d);
+    const dots = new Float64Array(s.nlist);
     const position = new Map(ids.map((id, i) => [id, from + i]));
     const assign = s.assign as Int32Array;
     const qmin = s.qmin as Float32Array;
     const qmax = s.qmax as Float32Array;
     for (let i = 0; i < set.ids.length; i++) {
-      const c = nearestCentroid(set.data, i, centroids, norms, s.nlist, d, x);
+      const c = nearestCentroid(set.data, i, centroids, norms, s.nlist, d, x, dots);
       const at = position.get(set.ids[i] as string) as number;
       if (assign[at] !== c) s.reassigned++;
       assign[at] = c;
