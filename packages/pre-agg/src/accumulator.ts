@@ -205,7 +205,11 @@ export function cellFromStored(s: StateColumn, v: SqlValue | Uint8Array | bigint
     return v === null || v === undefined ? new KllSketch(s.param ?? 200) : KllSketch.fromBytes(toU8(v));
   if (s.kind === "min" || s.kind === "max") return v === undefined ? null : (v as number | string | null);
   if (v === null || v === undefined) return 0;
-  if (typeof v === "string") return /^-?\d+$/.test(v) ? addExact(0, BigInt(v)) : Number(v);
+  if (typeof v === "string") {
+    // Integer sums arrive as text (exact past 2^53); short ones fit a double exactly.
+    if (v.length < 16) return Number(v);
+    return /^-?\d+$/.test(v) ? addExact(0, BigInt(v)) : Number(v);
+  }
   return v as Exact;
 }
 

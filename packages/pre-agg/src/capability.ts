@@ -61,6 +61,8 @@ export interface PreAggCapabilityOptions {
   /** Defaults to the ports' `blobs`. */
   blobStore?: BlobStore;
   hotForMs?: number;
+  /** Limits below the defaults (tests). */
+  limits?: { maxHotPartitionRows?: number; maxRawScanRows?: number };
 }
 
 /** Builds pre-agg over its ports and subscribes it to `tables`. */
@@ -75,6 +77,7 @@ export function createPreAggCapability(o: PreAggCapabilityOptions): PreAggCapabi
     blobStore: o.blobStore ?? o.ports.blobs,
     ...(o.costs ? { costs: o.costs } : {}),
     ...(o.hotForMs !== undefined ? { hotForMs: o.hotForMs } : {}),
+    ...o.limits,
   });
   o.tables.subscribe({
     name: PRE_AGG,

@@ -53,7 +53,7 @@ export function backfillStep(sql: Sql, registry: Registry, r: Rollup, now: numbe
 }
 
 /** The error text of a rollup disabled for a partition's size. */
-export const tooLarge = (key: string) => `ROLLUP_TOO_LARGE: partition ${key} holds more than 200,000 rollup rows`;
+export const tooLarge = (key: string) => `ROLLUP_TOO_LARGE: partition ${key} outgrew its hot row limit`;
 
 /**
  * Rebuilds one partition from the source rows of its time range (a dirty partition, or one

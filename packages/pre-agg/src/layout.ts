@@ -191,6 +191,17 @@ export function createTableSql(name: string, layout: Layout): string {
   return `CREATE TABLE ${rollupTable(name)} (${cols.join(", ")}, PRIMARY KEY (${key})) STRICT, WITHOUT ROWID`;
 }
 
+/**
+ * The secondary index of a rollup: its first dimension, then the bucket, so that a filter on
+ * that dimension over a time range reads only its rows (put the most filtered dimension first).
+ */
+export function createIndexSql(name: string, layout: Layout): string | null {
+  const first = layout.dims[0];
+  if (!first) return null;
+  const cols = [first.name, ...(first.nullFlag ? [first.nullFlag] : []), "bucket"].map(quoteIdent).join(", ");
+  return `CREATE INDEX ${quoteIdent(`preagg_r_${name}$by_${first.column}`)} ON ${rollupTable(name)} (${cols})`;
+}
+
 /** The state columns of `layout` a query measure can be answered from, or undefined. */
 export function statesForQuery(
   layout: Layout,

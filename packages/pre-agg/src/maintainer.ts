@@ -10,7 +10,7 @@
 import { compareText, type Sql, type SqlRow, type SqlValue } from "@durable/core";
 import { addValues, encodeStates, GroupAccumulator, groupKey } from "./accumulator.ts";
 import type { Rollup } from "./registry.ts";
-import { mergeGroup, readPartitions, touchPartition } from "./rollup-rows.ts";
+import { mergeGroups, readPartitions, touchPartition } from "./rollup-rows.ts";
 import { bucketStart, nextBucket, partitionKeyOf } from "./time-buckets.ts";
 
 /** A hot partition over this many rollup rows disables its rollup (ROLLUP_TOO_LARGE). */
@@ -187,23 +187,22 @@ export function applyGroups(sql: Sql, r: Rollup, bucketer: Bucketer, acc: GroupA
     let minBucket: number | null = null;
     let maxBucket: number | null = null;
     if (!dirty) {
+      try {
+        rows += mergeGroups(sql, r, key, groups);
+      } catch (err) {
+        console.error(
+          JSON.stringify({
+            level: "warn",
+            event: "pre-agg group merge failed",
+            rollup: r.name,
+            partition: key,
+            error: String(err),
+          }),
+        );
+        dirty = true;
+        out.dirtied.push(key);
+      }
       for (const g of groups) {
-        try {
-          rows += mergeGroup(sql, r, key, g);
-        } catch (err) {
-          console.error(
-            JSON.stringify({
-              level: "warn",
-              event: "pre-agg group merge failed",
-              rollup: r.name,
-              partition: key,
-              error: String(err),
-            }),
-          );
-          dirty = true;
-          out.dirtied.push(key);
-          break;
-        }
         if (minBucket === null || g.bucket < minBucket) minBucket = g.bucket;
         if (maxBucket === null || g.bucket > maxBucket) maxBucket = g.bucket;
       }
@@ -214,7 +213,7 @@ export function applyGroups(sql: Sql, r: Rollup, bucketer: Bucketer, acc: GroupA
       { key, start, end: bucketer.partitionEnd(start) },
       { rows, dirty, minBucket, maxBucket },
     );
-    if (after.hotRows > MAX_HOT_PARTITION_ROWS) out.tooLarge = key;
+    if (after.hotRows > r.maxHotRows) out.tooLarge = key;
   }
   return out;
 }

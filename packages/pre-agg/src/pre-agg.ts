@@ -12,8 +12,15 @@ import { GroupAccumulator } from "./accumulator.ts";
 import { checkAgainstTable, definitionVersion, parseRollupDefinition, ROLLUP_LIMITS } from "./definition.ts";
 import { PREAGG } from "./errors.ts";
 import { backfillStep, fold, rebuildDirty, tooLarge } from "./jobs.ts";
-import { createTableSql, rollupTable } from "./layout.ts";
-import { type ApplyOutcome, appendDeltas, applyGroups, Bucketer, groupChange } from "./maintainer.ts";
+import { createIndexSql, createTableSql, rollupTable } from "./layout.ts";
+import {
+  type ApplyOutcome,
+  appendDeltas,
+  applyGroups,
+  Bucketer,
+  groupChange,
+  MAX_HOT_PARTITION_ROWS,
+} from "./maintainer.ts";
 import { matchRollups, overlapping } from "./matcher.ts";
 import { type AnalyticsQuery, parseAnalyticsQuery, parseQueryOptions, type QueryOptions } from "./query-schema.ts";
 import { MAX_RAW_SCAN_ROWS, rawAnswer } from "./raw-query.ts";
@@ -42,6 +49,10 @@ export interface PreAggOptions {
   hotForMs?: number;
   /** Fold interval of deferred rollups (default 60 s). */
   foldEveryMs?: number;
+  /** Hot rows per partition before a rollup is disabled (default 200,000). */
+  maxHotPartitionRows?: number;
+  /** Source rows a raw answer may read (default 5,000,000). */
+  maxRawScanRows?: number;
 }
 
 /** Default time a partition stays hot after it ended. */
@@ -56,7 +67,7 @@ export class PreAgg {
 
   constructor(options: PreAggOptions) {
     this.#o = options;
-    this.#registry = new Registry(options.sql, options.tables);
+    this.#registry = new Registry(options.sql, options.tables, options.maxHotPartitionRows ?? MAX_HOT_PARTITION_ROWS);
     this.warm = options.blobStore
       ? new WarmTier({ sql: options.sql, blobs: options.blobStore, tenant: options.tenant, clock: options.clock })
       : undefined;
@@ -160,6 +171,8 @@ export class PreAgg {
       this.#registry.insert(def, now, table.createdAt);
       const r = this.#get(def.name);
       this.#o.sql.exec(createTableSql(def.name, r.layout));
+      const index = createIndexSql(def.name, r.layout);
+      if (index) this.#o.sql.exec(index);
     });
     this.#registry.invalidate();
     this.#o.wake.set(`backfill:${def.name}`, now);
@@ -328,7 +341,10 @@ export class PreAgg {
         const why = candidates.map((c) => `${c.rollup}: ${c.reasons.join(", ")}`).join("; ");
         throw PREAGG.error("NO_MATCHING_ROLLUP", `no rollup answers this query${why ? ` (${why})` : ""}`);
       }
-      return rawAnswer(this.#o.tables, this.#o.sql, rq, { now: this.#o.clock.now(), maxScanRows: MAX_RAW_SCAN_ROWS });
+      return rawAnswer(this.#o.tables, this.#o.sql, rq, {
+        now: this.#o.clock.now(),
+        maxScanRows: this.#o.maxRawScanRows ?? MAX_RAW_SCAN_ROWS,
+      });
     }
     const r = this.#get(chosen);
     const parts = overlapping(this.#partitionsOf(r), rq);

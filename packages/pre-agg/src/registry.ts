@@ -26,6 +26,8 @@ export interface Rollup {
   sourceColumns: SourceColumn[];
   /** Source primary key columns (backfill order). */
   sourceKey: string[];
+  /** Hot rows a partition may hold before the rollup is disabled (ROLLUP_TOO_LARGE). */
+  maxHotRows: number;
 }
 
 /** Reads and writes `preagg_rollups`, caching the parsed rows. */
@@ -35,6 +37,7 @@ export class Registry {
   constructor(
     readonly sql: Sql,
     readonly tables: Tables,
+    readonly maxHotRows = 200_000,
   ) {}
 
   /** Forgets the cache (after a change, or a rollback). */
@@ -63,6 +66,7 @@ export class Registry {
         layout: layoutOf(def, columns.columns),
         sourceColumns: columns.columns,
         sourceKey: columns.key,
+        maxHotRows: this.maxHotRows,
       });
     }
     this.#cache = out;

@@ -135,10 +135,14 @@ export async function rollupAnswer(
       qb = qbuckets.get(bucket) ?? bucketStart(bucket, qgrain, zone);
       qbuckets.set(bucket, qb);
     }
-    const qd = dimIndex.map((i) => (dims[i] ?? null) as number | string | null);
-    const k = `${qb}|${JSON.stringify(qd)}`;
+    let k = String(qb);
+    for (const i of dimIndex) {
+      const v = dims[i] ?? null;
+      k += v === null ? "|~" : typeof v === "number" ? `|${v}` : `|${JSON.stringify(v)}`;
+    }
     let g = groups.get(k);
     if (!g) {
+      const qd = dimIndex.map((i) => (dims[i] ?? null) as number | string | null);
       g = { key: { bucket: qb, dims: qd }, cells: layout.states.map(emptyCell) };
       groups.set(k, g);
     }

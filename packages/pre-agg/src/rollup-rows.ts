@@ -3,13 +3,24 @@
  * in JS first), reading a group's stored sketches, and the partition bookkeeping.
  * @module
  */
-import type { Sql, SqlBinding, SqlValue } from "@durable/core";
+import type { Sql, SqlBinding, SqlRow, SqlValue } from "@durable/core";
 import { cellFromStored, cellToBinding, type Group, mergeStates, type StateCell } from "./accumulator.ts";
 import { type Layout, nullSentinel, rollupTable } from "./layout.ts";
 import type { Rollup } from "./registry.ts";
 import { quoteIdent } from "./sql-names.ts";
 
-const statements = new WeakMap<Layout, { upsert: string; select: string | null; del: string; keyWhere: string }>();
+const statements = new WeakMap<
+  Layout,
+  {
+    upsert: string;
+    upsertReturning: string;
+    probe: string;
+    keyNames: string[];
+    sketches: boolean;
+    del: string;
+    keyWhere: string;
+  }
+>();
 
 function mergeExpr(kind: string, c: string, companionOf?: string): string {
   const x = `excluded.${c}`;
@@ -48,9 +59,13 @@ export function statementsOf(rollup: Rollup) {
   });
   const keyWhere = key.map((k) => `${k} = ?`).join(" AND ");
   const sketches = layout.states.filter((s) => s.kind === "hll" || s.kind === "kll").map((s) => quoteIdent(s.name));
+  const upsert = `INSERT INTO ${table} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")}) ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${sets.join(", ")}`;
   const out = {
-    upsert: `INSERT INTO ${table} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")}) ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${sets.join(", ")} RETURNING s_rows`,
-    select: sketches.length ? `SELECT ${sketches.join(", ")} FROM ${table} WHERE ${keyWhere}` : null,
+    upsert,
+    upsertReturning: `${upsert} RETURNING s_rows`,
+    probe: `SELECT ${[...key, ...sketches].join(", ")} FROM json_each(?) AS j CROSS JOIN ${table} WHERE ${key.map((k, i) => `${k} = json_extract(j.value, '$[${i}]')`).join(" AND ")}`,
+    keyNames: ["bucket", ...layout.keyColumns],
+    sketches: sketches.length > 0,
     del: `DELETE FROM ${table} WHERE ${keyWhere}`,
     keyWhere,
   };
@@ -69,52 +84,56 @@ export function keyBindings(layout: Layout, g: Pick<Group, "bucket" | "dims">): 
   return out;
 }
 
-/** What merging one group did to its partition: +1 a new row, −1 a row gone, 0 otherwise. */
-export type RowDelta = -1 | 0 | 1;
-
 /**
- * Merges a group into the rollup's table in one statement (sketch states read and merged in
- * JS first). A group whose row count reaches 0 is deleted.
+ * Merges the groups of one partition into the rollup's table: one statement reads the stored
+ * rows of every group (by key tuples through `json_each`, each a primary-key probe), then one
+ * upsert per group (sketch states merged in JS first). A group whose row count reaches 0 is
+ * deleted.
+ * @returns the change in the partition's row count
  * @throws when a stored sketch does not decode (the caller marks the partition dirty)
  */
-export function mergeGroup(sql: Sql, rollup: Rollup, partitionKey: string, g: Group): RowDelta {
+export function mergeGroups(sql: Sql, rollup: Rollup, partitionKey: string, groups: readonly Group[]): number {
   const layout = rollup.layout;
   const st = statementsOf(rollup);
-  const key = keyBindings(layout, g);
-  const cells: StateCell[] = g.states;
-  if (st.select && !g.negative) {
-    const existing = sql.exec(st.select, ...key).toArray()[0];
-    if (existing) {
-      const stored = layout.states.map((s) =>
-        s.kind === "hll" || s.kind === "kll" ? cellFromStored(s, existing[s.name] as SqlValue) : (0 as StateCell),
-      );
-      const sketchOnly = layout.states.map((s, i) =>
-        s.kind === "hll" || s.kind === "kll" ? cells[i] : 0,
-      ) as StateCell[];
-      mergeStates(layout, stored, sketchOnly);
+  const keys = groups.map((g) => keyBindings(layout, g));
+  const existing = new Map<string, SqlRow>();
+  for (const row of sql.exec(st.probe, JSON.stringify(keys.map((k) => k.map(jsonable))))) {
+    existing.set(JSON.stringify(st.keyNames.map((k) => jsonable(row[k] ?? null))), row);
+  }
+  let delta = 0;
+  groups.forEach((g, gi) => {
+    const key = keys[gi] as SqlBinding[];
+    const stored = existing.get(JSON.stringify(key.map(jsonable)));
+    const cells: StateCell[] = g.states;
+    if (st.sketches && stored && !g.negative) {
       layout.states.forEach((s, i) => {
-        if (s.kind === "hll" || s.kind === "kll") cells[i] = stored[i] as StateCell;
+        if (s.kind !== "hll" && s.kind !== "kll") return;
+        const merged = [cellFromStored(s, stored[s.name] as SqlValue)];
+        mergeStates({ ...layout, states: [s] }, merged, [cells[i] as StateCell]);
+        cells[i] = merged[0] as StateCell;
       });
     }
-  }
-  const bindings: SqlBinding[] = [partitionKey, ...key];
-  layout.states.forEach((s, i) => {
-    const c = cells[i] ?? null;
-    // A removal carries no sketch or extreme: NULL keeps the stored one.
-    bindings.push(
-      g.negative && (s.kind === "hll" || s.kind === "kll" || s.kind === "min" || s.kind === "max")
-        ? null
-        : cellToBinding(s, c),
-    );
+    const bindings: SqlBinding[] = [partitionKey, ...key];
+    layout.states.forEach((s, i) => {
+      const keepStored = g.negative && (s.kind === "hll" || s.kind === "kll" || s.kind === "min" || s.kind === "max");
+      bindings.push(keepStored ? null : cellToBinding(s, cells[i] ?? null));
+    });
+    if (!g.negative) {
+      sql.exec(st.upsert, ...bindings);
+      if (!stored) delta++;
+      return;
+    }
+    const rows = sql.exec(st.upsertReturning, ...bindings).one().s_rows as number;
+    if (rows <= 0) {
+      sql.exec(st.del, ...key);
+      if (stored) delta--;
+    } else if (!stored) delta++;
   });
-  const rows = sql.exec(st.upsert, ...bindings).one().s_rows as number;
-  const delta = g.states[0] as number;
-  const existed = rows !== delta;
-  if (rows <= 0) {
-    sql.exec(st.del, ...key);
-    return existed ? -1 : 0;
-  }
-  return existed ? 0 : 1;
+  return delta;
+}
+
+function jsonable(v: unknown): unknown {
+  return typeof v === "bigint" ? Number(v) : v;
 }
 
 /** A partition row as the hook and the queries read it. */

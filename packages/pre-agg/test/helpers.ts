@@ -21,11 +21,21 @@ export interface Fixture {
 
 export const T0 = Date.UTC(2001, 0, 1);
 
-export function fixture(o: { blobs?: MemoryBlobStore } = {}): Fixture {
-  const db = openSqlite();
+export function fixture(
+  o: {
+    blobs?: MemoryBlobStore;
+    limits?: { maxHotPartitionRows?: number; maxRawScanRows?: number };
+    db?: ReturnType<typeof openSqlite>;
+  } = {},
+): Fixture & { db: ReturnType<typeof openSqlite> } {
+  const db = o.db ?? openSqlite();
   const clock = new ManualClock(Date.UTC(2026, 11, 4));
-  const tables = Tables.open({ sql: db.sql, transactionSync: db.transactionSync, clock });
-  runMigrations(db.sql, db.transactionSync, PREAGG_MIGRATIONS, clock.now());
+  const tables = (o.db ? (x: ConstructorParameters<typeof Tables>[0]) => new Tables(x) : Tables.open)({
+    sql: db.sql,
+    transactionSync: db.transactionSync,
+    clock,
+  });
+  if (!o.db) runMigrations(db.sql, db.transactionSync, PREAGG_MIGRATIONS, clock.now());
   const wakes = new RecordingWakes();
   const blobs = o.blobs ?? new MemoryBlobStore();
   const cap = createPreAggCapability({
@@ -39,9 +49,11 @@ export function fixture(o: { blobs?: MemoryBlobStore } = {}): Fixture {
       tenant: () => "acme",
     },
     tables,
+    ...(o.limits ? { limits: o.limits } : {}),
   });
   cap.preAgg.start();
   return {
+    db,
     sql: db.sql,
     tables,
     preAgg: cap.preAgg,
