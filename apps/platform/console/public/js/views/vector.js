@@ -73,8 +73,12 @@ export const vector = {
               [
                 "Training",
                 progress === null
-                  ? "not training"
+                  ? "no training running"
                   : h("span", {}, h("progress", { max: 1, value: progress }), ` ${formatPercent(progress)}`),
+              ],
+              [
+                "Toward IVF",
+                `${formatPercent(ivfProgress(i))} (${formatCount(i.vectorCount)} of ${formatCount(i.ivfThreshold)} vectors)`,
               ],
               ["Processed up to", i.processedUpToMutation ?? "–"],
               ["Corrupt rows", formatCount(i.corruptRows ?? 0)],
