@@ -15,7 +15,7 @@
  * with its targets and `metrics: null`, so the console shows it as "not measured".
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -145,10 +145,10 @@ export function parseSpikeLine(line: string): Omit<Result, "recordedAt"> | null 
   }
 }
 
-/** Spike results in a text, each dated by the nearest `## YYYY-MM-DD` or `(YYYY-MM-DD` above it. */
-export function resultsIn(text: string, wins: "first" | "last"): Map<string, Result> {
+/** Spike results in a text, each dated by the nearest `##`/`###` heading with a YYYY-MM-DD above it (else `undated`). */
+export function resultsIn(text: string, wins: "first" | "last", undated: string | null = null): Map<string, Result> {
   const out = new Map<string, Result>();
-  let date: string | null = null;
+  let date: string | null = undated;
   for (const line of text.split("\n")) {
     const heading = /^#{2,3} .*?(\d{4}-\d{2}-\d{2})/.exec(line);
     if (heading) date = heading[1] ?? null;
@@ -202,7 +202,8 @@ function main(argv: string[]): void {
     found = resultsIn(readFileSync(join(root, "docs/benchmarks.md"), "utf8"), "first");
     source = "docs/benchmarks.md";
   } else if (fromFile) {
-    found = resultsIn(readFileSync(fromFile, "utf8"), "last");
+    // A log has no dated headings: its lines are as old as the file.
+    found = resultsIn(readFileSync(fromFile, "utf8"), "last", statSync(fromFile).mtime.toISOString());
     source = fromFile;
   } else {
     for (const name of spikeNames()) {
