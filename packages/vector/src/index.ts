@@ -40,7 +40,7 @@ export type { QueryTrace } from "./query.ts";
 export { LARGE_BODY_BYTES, SMALL_BODY_BYTES } from "./routes.ts";
 export { sharedVectorCache, VectorCache } from "./search/cache.ts";
 export { BLOCK_ROWS, scoreBlock } from "./search/exact.ts";
-export { dotAt, dotInt8At, l2sqAt } from "./search/kernels.ts";
+export { dot4At, dotAll, dotAt, dotInt8At, l2sqAt } from "./search/kernels.ts";
 export { Quantizer } from "./search/quantizer.ts";
 export { TopK } from "./search/top-k.ts";
 export {

@@ -8,7 +8,7 @@
 import type { Sql } from "@durable/core";
 import type { Metric } from "../config.ts";
 import type { CompiledFilter } from "../filter.ts";
-import { rankKey, scoreAt } from "./kernels.ts";
+import { dot4At, dotAt, rankKey, scoreAt } from "./kernels.ts";
 import { TopK } from "./top-k.ts";
 
 /** Rows copied per block. */
@@ -31,7 +31,11 @@ export interface ScanResult {
   corrupt: number;
 }
 
-/** Scores one block of `n` rows into `top`. */
+/**
+ * Scores one block of `n` rows into `top`, four rows per pass over the query (`dot4At`: each
+ * query value loaded once for four rows). Every metric is a dot product plus precomputed norms:
+ * euclidean is √(‖q‖² + ‖x‖² − 2 q·x).
+ */
 export function scoreBlock(
   spec: Pick<ScanSpec, "metric" | "dimensions" | "query" | "queryNorm">,
   block: Float32Array,
@@ -41,10 +45,28 @@ export function scoreBlock(
   top: TopK,
 ): void {
   const { metric, dimensions: d, query, queryNorm } = spec;
-  for (let j = 0; j < n; j++) {
-    const key = rankKey(metric, scoreAt(metric, query, queryNorm, block, j * d, d, norms[j] as number));
+  const four = new Float64Array(4);
+  const qq = queryNorm * queryNorm;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    dot4At(query, block, j, d, four);
+    for (let r = 0; r < 4; r++) {
+      const key = keyOf(metric, four[r] as number, queryNorm, qq, norms[j + r] as number);
+      if (top.accepts(key)) top.offer(key, ids[j + r] as string);
+    }
+  }
+  for (; j < n; j++) {
+    const key = keyOf(metric, dotAt(query, block, j * d, d), queryNorm, qq, norms[j] as number);
     if (top.accepts(key)) top.offer(key, ids[j] as string);
   }
+}
+
+/** The rank key (lower is better) of a row from its dot product with the query and its norm. */
+function keyOf(metric: Metric, dot: number, queryNorm: number, qq: number, norm: number): number {
+  if (metric === "cosine") return -(dot / (queryNorm * norm));
+  if (metric === "dot-product") return -dot;
+  const sq = qq + norm * norm - 2 * dot;
+  return sq > 0 ? Math.sqrt(sq) : 0;
 }
 
 /**
