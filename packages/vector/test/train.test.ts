@@ -60,7 +60,8 @@ describe("training", () => {
       expect(run.db.sql.exec("SELECT count(*) AS n FROM vec_train").one().n).toBe(1);
       let keys = ["train:t"];
       while (keys.length > 0) {
-        const store = revived(run.db, (keys = []));
+        keys = [];
+        const store = revived(run.db, keys);
         const r = await store.index("t").query(queries[0] as Float32Array, { topK: 5 });
         expect(r.matches.map((m) => m.id)).toEqual(
           naiveTopK("cosine", queries[0] as Float32Array, items, 5).map((m) => m.id),
