@@ -6,18 +6,17 @@
  * capability is a thin shell around it.
  * @module
  */
-import { compilePredicate, errorCodeOf, isPlatformError, type RowChange, type WakeEvent } from "@durable/core";
+import { errorCodeOf, isPlatformError, type RowChange, type WakeEvent } from "@durable/core";
 import type { Computed, Routed } from "./answer.ts";
 import { BreakerRegistry } from "./circuit-breaker.ts";
 import { parseConfig, type QueryRouterConfig, type QueryRouterConfigInput } from "./config.ts";
 import { type Decision, decide } from "./decide.ts";
 import { FanOut } from "./fan-out.ts";
-import { fingerprint } from "./fingerprint.ts";
 import { budgetOf, parseRouting, type RoutingOptions } from "./freshness.ts";
 import { joinQuery } from "./join-route.ts";
 import { MetricsRecorder, type RouterMetrics } from "./metrics.ts";
 import type { Plan } from "./plan.ts";
-import { checkColumns, parseQuery } from "./query-input.ts";
+import { PreparedQueries, prepareQuery, requestText } from "./prepared.ts";
 import { RefreshGate, SingleFlight } from "./refresh.ts";
 import { ResultCache, serializeAnswer } from "./result-cache.ts";
 import { type Prepared, type QueryRouterDeps, type RollupPort, sourceError, splitJoin } from "./router-support.ts";
@@ -42,6 +41,7 @@ export class QueryRouter {
   readonly fanOut: FanOut;
   #realtimeSeq = 0;
   #target: TargetEndpoint | undefined;
+  readonly #prepared = new PreparedQueries<Prepared>();
 
   constructor(deps: QueryRouterDeps, config?: QueryRouterConfigInput) {
     this.config = parseConfig(config);
@@ -96,6 +96,7 @@ export class QueryRouter {
     const bumped = this.#own.bump(table);
     const dropped = this.#cache.deleteTable(table);
     return () => {
+      this.#prepared.clear();
       bumped();
       dropped();
     };
@@ -104,6 +105,7 @@ export class QueryRouter {
   /** Declares `table` as spread over `count` shard DOs (`<tenant>:shard-<i>`). */
   setShards(table: string, count: number): void {
     this.#settings.setShards(table, count);
+    this.#prepared.clear();
   }
 
   /** The tenant's settings. */
@@ -132,14 +134,14 @@ export class QueryRouter {
   }
 
   #prepare(input: unknown): Prepared {
-    const q = parseQuery(input);
     const tenant = this.#d.tenant() ?? "local";
-    const shards = this.#settings.shardsOf(q.table);
-    if (shards !== undefined) return { q, ...fingerprint(q, tenant), shards, tenant };
-    const codec = this.#d.tables.rows.codec(q.table);
-    checkColumns(q, codec.columns);
-    if (q.where) compilePredicate(q.where, { resolve: codec.resolve });
-    return { q, ...fingerprint(q, tenant, codec.resolve), shards: undefined, tenant };
+    const text = requestText(input);
+    const key = text === undefined ? undefined : `${tenant}\u0000${text}`;
+    const known = key === undefined ? undefined : this.#prepared.get(key);
+    if (known) return known;
+    const p = prepareQuery(input, tenant, this.#d.tables, (t) => this.#settings.shardsOf(t));
+    if (key !== undefined) this.#prepared.set(key, p);
+    return p;
   }
 
   /**
@@ -150,8 +152,12 @@ export class QueryRouter {
     const realtime = budgetMs === 0;
     const now = this.#d.clock.now();
     // explain only peeks; a query reads (a corrupt row is then deleted and counted).
-    const read = full && !forQuery ? this.#cache.peek.bind(this.#cache) : this.#cache.get.bind(this.#cache);
-    const entry = realtime || !useCache ? undefined : read(p.key, p.canonical);
+    const entry =
+      realtime || !useCache
+        ? undefined
+        : full && !forQuery
+          ? this.#cache.peek(p.key, p.canonical)
+          : this.#cache.get(p.key, p.canonical);
     const servable = entry !== undefined && now - entry.asOf <= budgetMs;
     let rollups: ReturnType<RollupPort["explain"]> | undefined;
     if (!realtime && p.shards === undefined && (full || !servable)) {
