@@ -26,7 +26,7 @@ import { type AnalyticsQuery, parseAnalyticsQuery, parseQueryOptions, type Query
 import { MAX_RAW_SCAN_ROWS, rawAnswer } from "./raw-query.ts";
 import { Registry, type Rollup } from "./registry.ts";
 import { resolveQuery } from "./resolve.ts";
-import { rollupAnswer } from "./rollup-query.ts";
+import { rollupAnswer, UnreadablePartition } from "./rollup-query.ts";
 import { type PartitionRow, readPartitions } from "./rollup-rows.ts";
 import type { Explanation, QueryResult, RollupInfo } from "./types.ts";
 import { WarmTier } from "./warm.ts";
@@ -355,6 +355,24 @@ export class PreAgg {
       );
     }
     const lambda = o.lambda === true;
+    try {
+      return await this.#answer(r, rq, parts, lambda);
+    } catch (err) {
+      // A hot state that does not decode: its partition turns dirty (raw rows) and the query runs again.
+      if (!(err instanceof UnreadablePartition)) throw err;
+      this.markDirty(r.name, err.partitionKey, String(err.cause));
+      if (o.rollupOnly)
+        throw PREAGG.error("PARTITION_UNAVAILABLE", `partition ${err.partitionKey} of ${r.name} is being rebuilt`);
+      return this.query(q, options);
+    }
+  }
+
+  #answer(
+    r: Rollup,
+    rq: ReturnType<typeof resolveQuery>,
+    parts: PartitionRow[],
+    lambda: boolean,
+  ): Promise<QueryResult> {
     return rollupAnswer(
       {
         sql: this.#o.sql,

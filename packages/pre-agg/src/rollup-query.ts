@@ -26,6 +26,16 @@ import { sampleVariance } from "./states/additive.ts";
 import { bucketStart, nextBucket } from "./time-buckets.ts";
 import type { QueryResult, Tier } from "./types.ts";
 
+/** A hot partition whose stored states did not decode: the caller marks it dirty and asks again. */
+export class UnreadablePartition extends Error {
+  constructor(
+    readonly partitionKey: string,
+    cause: unknown,
+  ) {
+    super(`partition ${partitionKey} does not decode`, { cause });
+  }
+}
+
 /** A stored rollup row as the warm tier hands it back. */
 export interface StoredGroup {
   bucket: number;
@@ -181,13 +191,18 @@ export async function rollupAnswer(
       return `SUM(${c}) AS ${c}`;
     });
     const group = sketches ? "" : ` GROUP BY bucket${dimSql.map((_, i) => `, ${quoteIdent(`k${i}`)}`).join("")}`;
-    const text = `SELECT bucket${dimSql.map((d) => `, ${d}`).join("")}${stateSql.map((s) => `, ${s}`).join("")} FROM ${rollupTable(r.name)} WHERE ${where.join(" AND ")}${group}`;
+    const text = `SELECT ${sketches ? "partition_key, " : ""}bucket${dimSql.map((d) => `, ${d}`).join("")}${stateSql.map((s) => `, ${s}`).join("")} FROM ${rollupTable(r.name)} WHERE ${where.join(" AND ")}${group}`;
     const dims: SqlValue[] = new Array(r.def.dimensions.length).fill(null);
     for (const row of ctx.sql.exec(text, ...bindings)) {
       rq.dimensions.forEach((_, i) => {
         dims[dimIndex[i] as number] = row[`k${i}`] ?? null;
       });
-      const cells = layout.states.map((s) => cellFromStored(s, row[s.name]));
+      let cells: StateCell[];
+      try {
+        cells = layout.states.map((s) => cellFromStored(s, row[s.name]));
+      } catch (err) {
+        throw new UnreadablePartition(row.partition_key as string, err);
+      }
       mergeStates(layout, target(row.bucket as number, dims), cells);
     }
   }

@@ -32,7 +32,13 @@ describe("states", () => {
       sampleVar([3, -7, 10, 10]) as number,
       12,
     );
-    const all = [states.sum(true), states.min(), states.max(), states.avg(false), states.variance(false)] as StateOps<unknown>[];
+    const all = [
+      states.sum(true),
+      states.min(),
+      states.max(),
+      states.avg(false),
+      states.variance(false),
+    ] as StateOps<unknown>[];
     for (const ops of all) {
       expect(ops.finalize(ops.init())).toBeNull();
       expect(ops.finalize(build(ops, [null, null]))).toBeNull();
