@@ -23,7 +23,7 @@ import { readOnly, refreshBudgetAndLayout, staleOnError, throttled } from "./ref
 
 let server: DevServer;
 let browser: Browser;
-let closeBrowser: () => Promise<void>;
+let launching: ReturnType<typeof launch> | undefined;
 let base: string;
 let demoToken: string;
 let installed: string[];
@@ -39,17 +39,20 @@ async function mint(tenant: string, role: "tenant" | "operator" = "tenant", scop
 }
 
 beforeAll(async () => {
+  // Chromium starts while the platform starts and the demo loads.
+  launching = launch();
   server = await platform();
   base = server.url;
   await seedDemo(base);
   await seedCapabilities(base);
   demoToken = await mint("demo");
   installed = (await client(base, "demo", demoToken)("GET", "/info")).body.capabilities;
-  ({ browser, close: closeBrowser } = await launch());
+  ({ browser } = await launching);
 }, 120_000);
 
 afterAll(async () => {
-  await closeBrowser?.();
+  // Closed even when the setup failed half-way.
+  await (await launching?.catch(() => undefined))?.close();
   await server?.stop();
 });
 
