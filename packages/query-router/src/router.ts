@@ -224,7 +224,7 @@ export class QueryRouter {
     if (decision.cache) {
       const { entry, ageMs, band, behind } = decision.cache;
       const stale = band === "revalidate" || behind;
-      const revalidating = stale && this.#refresh(p, r, budgetMs, decision);
+      const revalidating = stale && this.#refresh(p, r, budgetMs);
       const refreshError = this.#gate.errorOf(p.key);
       const routed: Routed = {
         rows: entry.rows,
@@ -246,11 +246,11 @@ export class QueryRouter {
     const key = budgetMs === 0 ? `${p.key}#rt${this.#realtimeSeq++}` : p.key;
     let computed: Computed;
     try {
-      const flight = this.#flights.run(key, () => this.#computeAndStore(p, r, budgetMs, decision, plan));
+      const flight = this.#flights.run(key, () => this.#computeAndStore(p, r, decision, plan));
       if (flight.joined) this.#gate.counts.joined++;
       computed = await flight.promise;
       if (flight.joined && requestAt - computed.asOf > budgetMs) {
-        computed = await this.#computeAndStore(p, r, budgetMs, decision, plan);
+        computed = await this.#computeAndStore(p, r, decision, plan);
       }
     } catch (err) {
       this.#metrics.errors++;
@@ -299,15 +299,14 @@ export class QueryRouter {
   }
 
   /** Starts (or joins) a background refresh of a served entry; false when capped or backing off. */
-  #refresh(p: Prepared, r: RoutingOptions, budgetMs: number, decision: Decision): boolean {
+  #refresh(p: Prepared, r: RoutingOptions, budgetMs: number): boolean {
     if (this.#flights.running(p.key)) return true;
     if (!this.#gate.tryStart(p.key)) return false;
-    void decision;
     // The refresh starts on a later turn of the event loop: a local recompute is synchronous
     // SQL, and running it inside this request would make the served answer wait for it.
     const { promise } = this.#flights.run(p.key, async () => {
       await nextTurn();
-      return this.#computeAndStore(p, r, budgetMs, this.#decide(p, budgetMs, false, false), undefined);
+      return this.#computeAndStore(p, r, this.#decide(p, budgetMs, false, false), undefined);
     });
     this.#d.background.waitUntil(
       promise.then(
@@ -321,7 +320,6 @@ export class QueryRouter {
   async #computeAndStore(
     p: Prepared,
     r: RoutingOptions,
-    budgetMs: number,
     decision: Decision,
     plan: Plan | undefined,
   ): Promise<Computed> {
@@ -339,7 +337,6 @@ export class QueryRouter {
       plan?.notes.push("RESULT_TOO_LARGE_TO_CACHE");
       return computed;
     }
-    void budgetMs;
     this.#cache.put(
       {
         key: p.key,
