@@ -5,7 +5,8 @@
  */
 import { abortAllDurableObjects } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, jsonInit, jsonOf, tokenFor, uniqueTenant } from "./helpers.ts";
+import { claimsFor, signToken } from "../src/auth.ts";
+import { call, jsonInit, jsonOf, SECRET, tokenFor, uniqueTenant } from "./helpers.ts";
 import { BY_KIND, events, tenantWithEvents } from "./query-fixture.ts";
 
 type Answer = { rows: Record<string, unknown>[]; meta: Record<string, unknown> };
@@ -57,7 +58,7 @@ describe("query routes", () => {
     expect(await code("/query/settings", { defaultFreshness: "weekly" }, "PUT")).toBe("400 UNKNOWN_FRESHNESS");
   });
 
-  it("refuse a missing token (401), a foreign tenant's token (403) and a platform token (403)", async () => {
+  it("refuse a missing token (401), a foreign tenant's or platform token (403), writes with a read-only token (403)", async () => {
     const { tenant } = await tenantWithEvents(5);
     const path = `/v1/tenants/${tenant}/query`;
     expect((await call(path, jsonInit("POST", { query: BY_KIND }))).status).toBe(401);
@@ -65,6 +66,13 @@ describe("query routes", () => {
       403,
     );
     expect((await call(path, jsonInit("POST", { query: BY_KIND }, await tokenFor("*", "platform")))).status).toBe(403);
+    // A read-only token may query and explain, not change the cache, shards or settings.
+    const readOnly = await signToken(SECRET, { ...claimsFor(tenant, "tenant", 3600), scopes: ["read"] });
+    expect((await call(path, jsonInit("POST", { query: BY_KIND }, readOnly))).status).toBe(200);
+    expect((await call(`${path}/explain`, jsonInit("POST", { query: BY_KIND }, readOnly))).status).toBe(200);
+    expect((await call(`${path}/cache`, { method: "DELETE", token: readOnly })).status).toBe(403);
+    expect((await call(`${path}/shards/events`, jsonInit("PUT", { count: 2 }, readOnly))).status).toBe(403);
+    expect((await call(`${path}/settings`, jsonInit("PUT", { platformAggregation: true }, readOnly))).status).toBe(403);
   });
 
   it("a write over HTTP makes the entry stale at once; the next answer includes it", async () => {
