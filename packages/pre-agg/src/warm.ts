@@ -72,7 +72,7 @@ export class WarmTier {
    * @returns when to run again (sooner after a failure: backoff)
    */
   async compactAll(rollups: readonly Rollup[], now: number, hotForMs: number): Promise<number> {
-    let next = now + 3_600_000;
+    const next = now + 3_600_000;
     await this.#emptyTrash();
     for (const r of rollups) {
       if (r.status !== "built") continue;
@@ -81,13 +81,12 @@ export class WarmTier {
         try {
           await this.compact(r, p);
         } catch (err) {
+          // The store is likely down: stop this pass, keep everything hot, retry with backoff.
           this.#p.sql.exec(
             "UPDATE preagg_partitions SET compact_failures = compact_failures + 1 WHERE rollup = ? AND partition_key = ?",
             r.name,
             p.key,
           );
-          const backoff = Math.min(3_600_000, 60_000 * 2 ** p.compactFailures);
-          next = Math.min(next, now + backoff);
           console.error(
             JSON.stringify({
               level: "warn",
@@ -97,6 +96,7 @@ export class WarmTier {
               error: String(err),
             }),
           );
+          return now + Math.min(3_600_000, 60_000 * 2 ** p.compactFailures);
         }
       }
     }
