@@ -40,7 +40,13 @@ const query = fc.record({
   days: fc.integer({ min: 1, max: 30 }),
 });
 
-function toQuery(q: { grain?: string | undefined; dims: string[]; where?: string | undefined; from: number; days: number }): AnalyticsQuery {
+function toQuery(q: {
+  grain?: string | undefined;
+  dims: readonly string[];
+  where?: string | undefined;
+  from: number;
+  days: number;
+}): AnalyticsQuery {
   const from = new Date(T0 + (q.from as number) * DAY).toISOString();
   const to = new Date(T0 + ((q.from as number) + (q.days as number)) * DAY).toISOString();
   return {
@@ -53,7 +59,7 @@ function toQuery(q: { grain?: string | undefined; dims: string[]; where?: string
       { agg: "avg", column: "dist" },
       { agg: "variance", column: "delay" },
     ],
-    dimensions: q.dims as string[],
+    dimensions: [...q.dims],
     timeDimension: { column: "ts", range: { from, to }, ...(q.grain ? { grain: q.grain as "day" } : {}) },
     ...(q.where ? { where: { col: "origin", op: "=", value: q.where as string } } : {}),
   };
