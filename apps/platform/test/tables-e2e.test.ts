@@ -9,7 +9,7 @@
  * Later packages extend this file (CDC, pre-agg, router, estimator, checkpoint).
  * Does not prove throughput (spikes/tables).
  */
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, env, jsonInit, jsonOf, tokenFor, uniqueTenant } from "./helpers.ts";
 
@@ -71,6 +71,63 @@ describe("end to end over HTTP", () => {
     expect(estimate.rows as number).toBeLessThanOrEqual(4000);
     const stats = await jsonOf(await call(`/v1/tenants/${tenant}/estimator/tables/flights/stats`, { token }));
     expect(stats.rows).toBe(10_000);
+  });
+});
+
+describe("end to end over HTTP: pre-agg", () => {
+  it("a rollup over flights answers count and avg delay per origin per day like the raw rows, before and after an upsert and a delete", async () => {
+    const tenant = uniqueTenant("e2e-pa");
+    const token = await tokenFor(tenant);
+    const api = (path: string, method: string, body: unknown) =>
+      call(`/v1/tenants/${tenant}${path}`, jsonInit(method, body, token));
+    expect((await api("/tables", "POST", FLIGHTS)).status).toBe(201);
+    const rows = new Map(Array.from({ length: 3000 }, (_, i) => [i + 1, row(i + 1)]));
+    expect((await api("/tables/flights/rows", "POST", { rows: [...rows.values()] })).status).toBe(200);
+    const rollup = {
+      name: "by_origin_day",
+      source: "flights",
+      measures: [
+        { name: "flights", agg: "count" },
+        { name: "avg_delay", agg: "avg", column: "delay" },
+      ],
+      dimensions: ["origin"],
+      timeDimension: { column: "date", grain: "day" },
+    };
+    expect((await api("/pre-agg/rollups", "POST", { definition: rollup })).status).toBe(201);
+    const stub = env.TENANT.getByName(tenant);
+    for (let i = 0; i < 10 && (await runDurableObjectAlarm(stub)); i++);
+    const query = {
+      table: "flights",
+      measures: [{ agg: "count" }, { agg: "avg", column: "delay" }],
+      dimensions: ["origin"],
+      timeDimension: { column: "date", grain: "day" },
+    };
+    const expected = () => {
+      const groups = new Map<string, { origin: string; date: string; n: number; sum: number }>();
+      for (const r of rows.values()) {
+        const date = new Date(Math.floor(r.date / 86_400_000) * 86_400_000).toISOString();
+        const k = `${date}|${r.origin}`;
+        const g = groups.get(k) ?? { origin: r.origin as string, date, n: 0, sum: 0 };
+        g.n++;
+        g.sum += r.delay;
+        groups.set(k, g);
+      }
+      return [...groups.values()]
+        .sort((a, b) => (a.date === b.date ? (a.origin < b.origin ? -1 : 1) : a.date < b.date ? -1 : 1))
+        .map((g) => ({ origin: g.origin, date: g.date, count: g.n, avg_delay: g.sum / g.n }));
+    };
+    const answer = async () => jsonOf(await api("/pre-agg/query", "POST", { query }));
+    let a = await answer();
+    expect(a.meta).toMatchObject({ source: "rollup", rollup: "by_origin_day" });
+    expect(a.rows).toEqual(expected());
+    const moved = { ...row(5), origin: "SEA", delay: 500 };
+    rows.set(5, moved);
+    rows.delete(6);
+    expect((await api("/tables/flights/rows", "POST", { rows: [moved], mode: "upsert" })).status).toBe(200);
+    expect((await api("/tables/flights/rows", "DELETE", { keys: [6] })).status).toBe(200);
+    a = await answer();
+    expect(a.meta.source).toBe("rollup");
+    expect(a.rows).toEqual(expected());
   });
 });
 
