@@ -20,9 +20,13 @@ const [n, q, file, truthFile] = [
   String(process.argv[5]),
 ];
 let peak = 0;
+let phase = "load";
+const phases: Record<string, number> = {};
 const sample = () => {
   const m = process.memoryUsage();
-  peak = Math.max(peak, m.heapUsed + m.arrayBuffers);
+  const used = m.heapUsed + m.arrayBuffers;
+  peak = Math.max(peak, used);
+  phases[phase] = Math.max(phases[phase] ?? 0, used / (1024 * 1024));
 };
 sample();
 
@@ -41,6 +45,7 @@ let chunks = 0;
 const runWakes = async () => {
   for (let due = host.wakes.takeDue(0); due.length > 0; due = host.wakes.takeDue(0)) {
     for (const w of due) {
+      phase = "train";
       const t = performance.now();
       await host.composition.deliverWake({ owner: w.owner, key: w.key, dueAt: 0, payload: null });
       trainMs += performance.now() - t;
@@ -54,6 +59,7 @@ for (let i = 0; i < n; i += 1000) {
     id: idOf(i + j),
     values: mix.point(i + j),
   }));
+  phase = "load";
   const t = performance.now();
   await index.upsert(batch);
   upsertMs += performance.now() - t;
@@ -67,6 +73,7 @@ const generation = db.sql
   .one();
 const nlist = db.sql.exec<{ n: number }>("SELECT count(*) AS n FROM vec_centroids WHERE list_id >= 0").one().n;
 
+phase = "query";
 const truth = JSON.parse(readFileSync(truthFile, "utf8")) as string[][];
 const queries = Array.from({ length: q }, (_, j) => mix.query(j));
 const local = store.local("spike");
@@ -102,5 +109,6 @@ console.log(
     train_chunks: chunks,
     sweep,
     peak_heap_mb: peak / (1024 * 1024),
+    phase_peaks_mb: phases,
   }),
 );

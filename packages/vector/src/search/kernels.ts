@@ -137,3 +137,26 @@ export function dotAll(q: Float32Array, rows: Float32Array, n: number, d: number
   }
   for (; r < n; r++) out[r] = dotAt(q, rows, r * d, d);
 }
+
+/** {@link dotInt8At} for four consecutive code rows (`row`…`row + 3`), the query loaded once. */
+export function dot4Int8At(qs: Float32Array, codes: Int8Array, row: number, d: number, out: Float64Array): void {
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  const o0 = row * d;
+  const o1 = o0 + d;
+  const o2 = o1 + d;
+  const o3 = o2 + d;
+  for (let i = 0; i < d; i++) {
+    const v = qs[i] as number;
+    a0 += v * (codes[o0 + i] as number);
+    a1 += v * (codes[o1 + i] as number);
+    a2 += v * (codes[o2 + i] as number);
+    a3 += v * (codes[o3 + i] as number);
+  }
+  out[0] = a0;
+  out[1] = a1;
+  out[2] = a2;
+  out[3] = a3;
+}

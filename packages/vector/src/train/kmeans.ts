@@ -26,32 +26,59 @@ export interface Loaded {
   data: Float32Array;
 }
 
+/** Ids read per statement: keeps the rows a statement returns (and their copies) small. */
+export const READ_BATCH = 500;
+
 /**
  * Reads the vectors of `ids` (in that order; missing or corrupt ones left out), normalized
- * under cosine.
+ * under cosine, 500 ids per statement.
  */
 export function loadVectors(sql: Sql, indexId: number, ids: readonly string[], d: number, metric: Metric): Loaded {
-  const byId = new Map<string, ArrayBuffer>();
-  for (const row of sql
-    .exec(
-      "SELECT id, vector FROM vec_items WHERE index_id = ? AND id IN (SELECT value FROM json_each(?))",
-      indexId,
-      JSON.stringify(ids),
-    )
-    .raw()) {
-    const buf = row[1] as ArrayBuffer | null;
-    if (buf && buf.byteLength === d * 4) byId.set(row[0] as string, buf);
-  }
   const out: string[] = [];
-  const data = new Float32Array(byId.size * d);
-  for (const id of ids) {
-    const buf = byId.get(id);
-    if (!buf) continue;
-    data.set(new Float32Array(buf), out.length * d);
-    out.push(id);
+  const data = new Float32Array(ids.length * d);
+  forEachBatch(sql, indexId, ids, d, metric, (batchIds, batch) => {
+    data.set(batch, out.length * d);
+    out.push(...batchIds);
+  });
+  return { ids: out, data: out.length === ids.length ? data : data.slice(0, out.length * d) };
+}
+
+/**
+ * Calls `fn` with the vectors of `ids`, 500 at a time (packed, in order, normalized under
+ * cosine), so a chunk never holds more than one batch of rows from SQL.
+ */
+export function forEachBatch(
+  sql: Sql,
+  indexId: number,
+  ids: readonly string[],
+  d: number,
+  metric: Metric,
+  fn: (ids: string[], data: Float32Array) => void,
+): void {
+  for (let start = 0; start < ids.length; start += READ_BATCH) {
+    const wanted = ids.slice(start, start + READ_BATCH);
+    const byId = new Map<string, ArrayBuffer>();
+    for (const row of sql
+      .exec(
+        "SELECT id, vector FROM vec_items WHERE index_id = ? AND id IN (SELECT value FROM json_each(?))",
+        indexId,
+        JSON.stringify(wanted),
+      )
+      .raw()) {
+      const buf = row[1] as ArrayBuffer | null;
+      if (buf && buf.byteLength === d * 4) byId.set(row[0] as string, buf);
+    }
+    const got: string[] = [];
+    const data = new Float32Array(byId.size * d);
+    for (const id of wanted) {
+      const buf = byId.get(id);
+      if (!buf) continue;
+      data.set(new Float32Array(buf), got.length * d);
+      got.push(id);
+    }
+    if (metric === "cosine") normalizeRows(data, d);
+    fn(got, data);
   }
-  if (metric === "cosine") normalizeRows(data, d);
-  return { ids: out, data };
 }
 
 /** Scales every row of `data` to unit length (zero rows stay zero). */

@@ -16,7 +16,7 @@ import { genKey, type LocalContext } from "../context.ts";
 import { VECTOR_LIMITS as L } from "../limits.ts";
 import { centroidNorms, IvfModel, QUANTIZER_LIST } from "../search/ivf-model.ts";
 import { Quantizer } from "../search/quantizer.ts";
-import { drawByD2, loadVectors, nearestCentroid, rowDistSq, seededRandom } from "./kmeans.ts";
+import { drawByD2, forEachBatch, loadVectors, nearestCentroid, READ_BATCH, rowDistSq, seededRandom } from "./kmeans.ts";
 import { clearTraining, readTrainState, type TrainState, writeTrainState } from "./train-state.ts";
 
 /** Vectors per chunk for `nlist` lists of `d` dimensions. */
@@ -179,7 +179,6 @@ export class Trainer {
     const per = chunkVectors(s.nlist, d);
     const from = Number(s.cursor);
     const ids = s.sample.slice(from, from + per);
-    const set = loadVectors(sql, index.id, ids, d, metric);
     const centroids = this.#centroids(index, s);
     const norms = centroidNorms(centroids, d);
     const sums = new Float64Array(s.nlist * d);
@@ -197,22 +196,24 @@ export class Trainer {
     const assign = s.assign as Int32Array;
     const qmin = s.qmin as Float32Array;
     const qmax = s.qmax as Float32Array;
-    for (let i = 0; i < set.ids.length; i++) {
-      const c = nearestCentroid(set.data, i, centroids, norms, s.nlist, d, x, dots);
-      const at = position.get(set.ids[i] as string) as number;
-      if (assign[at] !== c) s.reassigned++;
-      assign[at] = c;
-      counts[c] = (counts[c] as number) + 1;
-      const o = c * d;
-      for (let j = 0; j < d; j++) {
-        const v = x[j] as number;
-        sums[o + j] = (sums[o + j] as number) + v;
-        if (s.iteration === 0) {
-          if (v < (qmin[j] as number)) qmin[j] = v;
-          if (v > (qmax[j] as number)) qmax[j] = v;
+    forEachBatch(sql, index.id, ids, d, metric, (batchIds, data) => {
+      for (let i = 0; i < batchIds.length; i++) {
+        const c = nearestCentroid(data, i, centroids, norms, s.nlist, d, x, dots);
+        const at = position.get(batchIds[i] as string) as number;
+        if (assign[at] !== c) s.reassigned++;
+        assign[at] = c;
+        counts[c] = (counts[c] as number) + 1;
+        const o = c * d;
+        for (let j = 0; j < d; j++) {
+          const v = x[j] as number;
+          sums[o + j] = (sums[o + j] as number) + v;
+          if (s.iteration === 0) {
+            if (v < (qmin[j] as number)) qmin[j] = v;
+            if (v > (qmax[j] as number)) qmax[j] = v;
+          }
         }
       }
-    }
+    });
     const end = from + ids.length;
     if (end < s.sample.length) {
       for (let c = 0; c < s.nlist; c++) {
@@ -277,35 +278,41 @@ export class Trainer {
     const model = IvfModel.load(sql, index.id, s.generation, metric, d);
     if (!model) throw new Error(`generation ${s.generation} of index ${index.id} has no centroids`);
     const per = chunkVectors(s.nlist, d);
-    const rows = catchup
-      ? sql.exec(
-          `SELECT id, vector, norm FROM vec_items i WHERE index_id = ? AND length(vector) = ? AND NOT EXISTS
-             (SELECT 1 FROM vec_train_assign a WHERE a.index_id = i.index_id AND a.id = i.id) LIMIT ?`,
-          index.id,
-          d * 4,
-          per,
-        )
-      : sql.exec(
-          "SELECT id, vector, norm FROM vec_items WHERE index_id = ? AND id > ? ORDER BY id LIMIT ?",
-          index.id,
-          s.cursor,
-          per,
-        );
     const scratch = new Float32Array(d);
     let n = 0;
-    for (const row of rows.toArray()) {
-      n++;
-      const buf = row.vector as ArrayBuffer;
-      if (!catchup) s.cursor = row.id as string;
-      if (buf.byteLength !== d * 4) continue;
-      const placed = model.assign(new Float32Array(buf), row.norm as number, scratch);
-      sql.exec(
-        "INSERT OR REPLACE INTO vec_train_assign (index_id, id, list_id, code) VALUES (?, ?, ?, ?)",
-        index.id,
-        row.id as string,
-        placed.listId,
-        placed.code,
-      );
+    for (let got = READ_BATCH; n < per && got > 0; ) {
+      const limit = Math.min(READ_BATCH, per - n);
+      const rows = catchup
+        ? sql.exec(
+            `SELECT id, vector, norm FROM vec_items i WHERE index_id = ? AND length(vector) = ? AND NOT EXISTS
+               (SELECT 1 FROM vec_train_assign a WHERE a.index_id = i.index_id AND a.id = i.id) LIMIT ?`,
+            index.id,
+            d * 4,
+            limit,
+          )
+        : sql.exec(
+            "SELECT id, vector, norm FROM vec_items WHERE index_id = ? AND id > ? ORDER BY id LIMIT ?",
+            index.id,
+            s.cursor,
+            limit,
+          );
+      got = 0;
+      for (const row of rows.toArray()) {
+        got++;
+        const buf = row.vector as ArrayBuffer;
+        if (!catchup) s.cursor = row.id as string;
+        if (buf.byteLength !== d * 4) continue;
+        const placed = model.assign(new Float32Array(buf), row.norm as number, scratch);
+        sql.exec(
+          "INSERT OR REPLACE INTO vec_train_assign (index_id, id, list_id, code) VALUES (?, ?, ?, ?)",
+          index.id,
+          row.id as string,
+          placed.listId,
+          placed.code,
+        );
+      }
+      n += got;
+      if (got < limit) break;
     }
     if (!catchup && n < per) s.phase = "catchup";
     return n < per;
