@@ -143,6 +143,51 @@ const dayWhere = {
 const day = await must("POST", "/tables/flights/count", { where: dayWhere });
 console.log(`\nOn-time or early flights on 2001-01-10:  ${(day.body as { count: number }).count}\n  ${source(day)}`);
 
+// Rollups: by_origin_month (defined once: the same definition again answers 200), then flights
+// and average delay per origin and month from its stored states.
+const byOriginMonth = {
+  name: "by_origin_month",
+  source: "flights",
+  measures: [
+    { name: "flights", agg: "count" },
+    { name: "avg_delay", agg: "avg", column: "delay" },
+  ],
+  dimensions: ["origin"],
+  timeDimension: { column: "date", grain: "month" },
+};
+await must("POST", "/pre-agg/rollups", { definition: byOriginMonth });
+for (let i = 0; ; i++) {
+  const info = (await must("GET", "/pre-agg/rollups/by_origin_month")).body as { status: string };
+  if (info.status === "built") break;
+  if (i >= 60) {
+    console.error(`rollup by_origin_month is still ${info.status} after 30 s`);
+    process.exit(1);
+  }
+  await new Promise((r) => setTimeout(r, 500));
+}
+const monthly = await must("POST", "/pre-agg/query", {
+  query: {
+    table: "flights",
+    measures: [{ agg: "count" }, { agg: "avg", column: "delay" }],
+    dimensions: ["origin"],
+    timeDimension: { column: "date", grain: "month" },
+    where: { col: "origin", op: "in", values: ["SFO", "LAX", "ORD", "ATL"] },
+  },
+});
+const rolled = monthly.body as {
+  rows: { origin: string; date: string; count: number; avg_delay: number | null }[];
+  meta: { source: string; rollup?: string; asOf: number };
+};
+console.log("\nFlights and average delay per origin and month:");
+for (const r of rolled.rows) {
+  console.log(
+    `  ${r.date.slice(0, 7)}  ${r.origin}  ${String(r.count).padStart(5)} flights  ${(r.avg_delay ?? 0).toFixed(1).padStart(6)} min avg delay`,
+  );
+}
+console.log(
+  `  source: ${rolled.meta.source} ${rolled.meta.rollup ?? ""} (stored states in tenant DO "${tenant}"), age ${((monthly.at - rolled.meta.asOf) / 1000).toFixed(1)} s`,
+);
+
 // 3. The curl commands of one query.
 console.log("\nReproduce the SFO query with curl:");
 console.log(`  TOKEN=$(npm run -s token -- ${tenant} | tail -1)`);
