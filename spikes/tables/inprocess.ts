@@ -3,11 +3,13 @@
  * with DO SQLite's limits), against a raw multi-row INSERT on the same adapter.
  * @module
  */
-import { SQL_LIMITS, type Sql, type SqlBinding } from "@durable/core";
+import { runMigrations, SQL_LIMITS, type Sql, type SqlBinding, systemClock } from "@durable/core";
 import { openSqlite } from "@durable/core/node";
 import { CostEstimator } from "@durable/cost-estimator";
+import { PREAGG_MIGRATIONS, PreAgg } from "@durable/pre-agg";
 import { Tables } from "@durable/tables";
 import { median, round, summarize } from "../lib/stats.ts";
+import { ROLLUPS } from "../pre-agg/rollups.ts";
 import { FLIGHTS_TABLE, type Flight } from "./flights.ts";
 
 const COLUMNS = ["id", "date", "delay", "distance", "origin", "destination"] as const;
@@ -62,6 +64,23 @@ function loadOnce(variant: Variant, flights: Flight[], batch: number): { rowsPer
         tables,
       });
       tables.subscribe({ name: "estimator", onRowsChanged: (table, change) => estimator.onRowsWritten(table, change) });
+      // Pre-agg's hook with the three rollups of spikes/pre-agg (built while the table is empty).
+      runMigrations(db.sql, db.transactionSync, PREAGG_MIGRATIONS, systemClock.now());
+      const preAgg = new PreAgg({
+        sql: db.sql,
+        transactionSync: db.transactionSync,
+        clock: systemClock,
+        wake: { set: () => {}, cancel: () => {} },
+        tables,
+        tenant: () => "spike",
+      });
+      tables.subscribe({ name: "pre-agg", onRowsChanged: (table, change) => preAgg.onRowsWritten(table, change) });
+      for (const def of ROLLUPS) {
+        preAgg.createRollup(def);
+        // The backfill of an empty table finishes synchronously (no await before its commit).
+        void preAgg.onWake({ owner: "pre-agg", key: `backfill:${def.name}`, dueAt: 0, payload: null });
+        if (preAgg.rollup(def.name).status !== "built") throw new Error(`rollup ${def.name} did not build`);
+      }
     }
     run = (b) => tables.insert("flights", b);
   }
