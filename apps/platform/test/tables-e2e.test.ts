@@ -129,6 +129,46 @@ describe("end to end over HTTP: pre-agg", () => {
     expect(a.meta.source).toBe("rollup");
     expect(a.rows).toEqual(expected());
   });
+
+  it("a dashboard query over flights answers from the rollup or live, then from cache; after a write the old entry is served stale while revalidating, then the write shows", async () => {
+    const tenant = uniqueTenant("e2e-qr");
+    const token = await tokenFor(tenant);
+    const api = (path: string, method: string, body: unknown) =>
+      call(`/v1/tenants/${tenant}${path}`, jsonInit(method, body, token));
+    expect((await api("/tables", "POST", FLIGHTS)).status).toBe(201);
+    expect(
+      (await api("/tables/flights/rows", "POST", { rows: Array.from({ length: 2000 }, (_, i) => row(i + 1)) })).status,
+    ).toBe(200);
+    const dashboard = {
+      query: {
+        table: "flights",
+        measures: [{ agg: "count" }, { agg: "avg", column: "delay" }],
+        dimensions: ["origin"],
+      },
+      routing: { freshness: "dashboard" },
+    };
+    type Answer = { rows: { origin: string; count: number }[]; meta: Record<string, unknown> };
+    const ask = async () => (await jsonOf(await api("/query", "POST", dashboard))) as unknown as Answer;
+    const total = (x: Answer) => x.rows.reduce((n, r) => n + r.count, 0);
+    const first = await ask();
+    expect(["rollup", "local"]).toContain(first.meta.source);
+    expect(total(first)).toBe(2000);
+    const cached = await ask();
+    expect(cached.meta).toMatchObject({ source: "cache", stale: false });
+    expect(cached.meta.ageMs).toBeGreaterThanOrEqual(0);
+    expect(cached.rows).toEqual(first.rows);
+    expect((await api("/tables/flights/rows", "POST", { rows: [row(5_001), row(5_002)] })).status).toBe(200);
+    const stale = await ask();
+    expect(stale.meta).toMatchObject({ source: "cache", stale: true, revalidating: true });
+    expect(total(stale)).toBe(2000);
+    let fresh = await ask();
+    for (let i = 0; i < 20 && total(fresh) !== 2002; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      fresh = await ask();
+    }
+    expect(fresh.meta.source).toBe("cache");
+    expect(total(fresh)).toBe(2002);
+  });
 });
 
 const probes = (env as unknown as { TABLES_PROBE: DurableObjectNamespace }).TABLES_PROBE;
