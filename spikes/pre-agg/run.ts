@@ -167,6 +167,14 @@ async function main() {
   d.close();
   printTable("Dashboard shapes (hot tier)", results);
 
+  const rollupBytes = rollupInfo.reduce(
+    (sum, r) =>
+      sum +
+      Number(
+        s.db.sql.exec("SELECT sum(pgsize) AS b FROM dbstat WHERE name LIKE ?", `preagg_r_${r.name}%`).one().b ?? 0,
+      ),
+    0,
+  );
   // Warm tier: every partition compacted to Parquet on a folder BlobStore.
   s.clock.advance(400 * 86_400_000);
   const tc = performance.now();
@@ -200,11 +208,6 @@ async function main() {
       "raw:rollup rows": round(f.n / Math.max(1, r.rows), 1),
       partitions: r.partitions.hot,
     })),
-  );
-  const rollupBytes = rollupInfo.reduce(
-    (sum, r) =>
-      sum + Number(s.db.sql.exec(`SELECT sum(pgsize) AS b FROM dbstat WHERE name = 'preagg_r_${r.name}'`).one().b ?? 0),
-    0,
   );
   printTable("Ingest and storage", [
     { what: "bare Tables.insert rows/s", value: round(bareRate, 0) },

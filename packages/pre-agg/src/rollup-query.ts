@@ -21,6 +21,7 @@ import { finishRows, type OutputKey } from "./output.ts";
 import type { Rollup } from "./registry.ts";
 import type { ResolvedQuery } from "./resolve.ts";
 import type { PartitionRow } from "./rollup-rows.ts";
+import { sqlBucketExpr } from "./sql-buckets.ts";
 import { quoteIdent } from "./sql-names.ts";
 import { sampleVariance } from "./states/additive.ts";
 import { bucketStart, nextBucket } from "./time-buckets.ts";
@@ -190,8 +191,12 @@ export async function rollupAnswer(
       if (s.kind === "isum" || s.kind === "isq") return `CAST(SUM(${c}) AS TEXT) AS ${c}`;
       return `SUM(${c}) AS ${c}`;
     });
-    const group = sketches ? "" : ` GROUP BY bucket${dimSql.map((_, i) => `, ${quoteIdent(`k${i}`)}`).join("")}`;
-    const text = `SELECT ${sketches ? "partition_key, " : ""}bucket${dimSql.map((d) => `, ${d}`).join("")}${stateSql.map((s) => `, ${s}`).join("")} FROM ${rollupTable(r.name)} WHERE ${where.join(" AND ")}${group}`;
+    // Without sketches SQLite groups to the answer's groups: by the query's bucket when SQL can
+    // compute it (UTC), by the rollup's bucket otherwise, or by nothing without a time grain.
+    const bucketSql = sketches ? "bucket" : !qgrain ? "0" : (sqlBucketExpr("bucket", qgrain, zone) ?? "bucket");
+    const keys = [...(qgrain || sketches ? ['"b"'] : []), ...dimSql.map((_, i) => quoteIdent(`k${i}`))];
+    const group = sketches || keys.length === 0 ? "" : ` GROUP BY ${keys.join(", ")}`;
+    const text = `SELECT ${sketches ? "partition_key, " : ""}${bucketSql} AS "b"${dimSql.map((d) => `, ${d}`).join("")}${stateSql.map((s) => `, ${s}`).join("")} FROM ${rollupTable(r.name)} WHERE ${where.join(" AND ")}${group}`;
     const dims: SqlValue[] = new Array(r.def.dimensions.length).fill(null);
     for (const row of ctx.sql.exec(text, ...bindings)) {
       rq.dimensions.forEach((_, i) => {
@@ -203,7 +208,7 @@ export async function rollupAnswer(
       } catch (err) {
         throw new UnreadablePartition(row.partition_key as string, err);
       }
-      mergeStates(layout, target(row.bucket as number, dims), cells);
+      mergeStates(layout, target(row.b as number, dims), cells);
     }
   }
 
