@@ -47,6 +47,10 @@ export class IvfList implements Sized {
   /** Reads list `listId` of index `indexId` from SQL. */
   static load(sql: Sql, indexId: number, listId: number, model: IvfModel): IvfList {
     const d = model.d;
+    // Counted first (an index-only read), so the codes land in one buffer of the right size.
+    const expected = sql
+      .exec<{ n: number }>("SELECT count(*) AS n FROM vec_items WHERE index_id = ? AND list_id = ?", indexId, listId)
+      .one().n;
     const rows = sql
       .exec("SELECT id, ns, code FROM vec_items WHERE index_id = ? AND list_id = ?", indexId, listId)
       .raw();
@@ -54,7 +58,7 @@ export class IvfList implements Sized {
     const nsIdx: number[] = [];
     const namespaces: string[] = [];
     const nsOf = new Map<string, number>();
-    let codes = new Int8Array(64 * d);
+    let codes = new Int8Array(Math.max(1, expected) * d);
     let corrupt = 0;
     for (const row of rows) {
       const code = row[2] as ArrayBuffer | null;
@@ -79,7 +83,7 @@ export class IvfList implements Sized {
       }
       nsIdx.push(k);
     }
-    const packed = codes.slice(0, ids.length * d);
+    const packed = ids.length * d === codes.length ? codes : codes.slice(0, ids.length * d);
     let normSq: Float32Array | null = null;
     if (model.metric === "euclidean") {
       normSq = new Float32Array(ids.length);
