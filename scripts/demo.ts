@@ -188,6 +188,46 @@ console.log(
   `  source: ${rolled.meta.source} ${rolled.meta.rollup ?? ""} (stored states in tenant DO "${tenant}"), age ${((monthly.at - rolled.meta.asOf) / 1000).toFixed(1)} s`,
 );
 
+// The query router (POST /query): the cheapest source within the dashboard budget (5 min), and
+// a repeat answered from its cache with the entry's real age.
+type Routed = {
+  rows: Record<string, unknown>[];
+  meta: { source: string; rollup?: string; ageMs: number; budgetMs: number; stale: boolean };
+};
+const routedLine = (r: Routed) =>
+  `source: ${r.meta.source}${r.meta.rollup ? ` (${r.meta.rollup})` : ""}, age ${(r.meta.ageMs / 1000).toFixed(1)} s of a ${r.meta.budgetMs / 1000} s budget${r.meta.stale ? ", stale: refreshing" : ""}`;
+const dashboards = [
+  {
+    title: "Flights and average delay per origin and month (router)",
+    query: {
+      table: "flights",
+      measures: [{ agg: "count" }, { agg: "avg", column: "delay" }],
+      dimensions: ["origin"],
+      timeDimension: { column: "date", grain: "month" },
+      where: { col: "origin", op: "in", values: ["SFO", "LAX", "ORD", "ATL"] },
+    },
+  },
+  {
+    title: "Busiest destinations from SFO (router; no rollup has destination)",
+    query: {
+      table: "flights",
+      measures: [{ agg: "count" }, { agg: "max", column: "delay" }],
+      dimensions: ["destination"],
+      where: { col: "origin", op: "=", value: "SFO" },
+      order: [{ by: "count", dir: "desc" }],
+      limit: 3,
+    },
+  },
+];
+for (const d of dashboards) {
+  const first = (await must("POST", "/query", { query: d.query, routing: { freshness: "dashboard" } })).body as Routed;
+  console.log(`\n${d.title}: ${first.rows.length} rows, e.g. ${JSON.stringify(first.rows[0])}`);
+  console.log(`  ${routedLine(first)}`);
+  await new Promise((r) => setTimeout(r, 300));
+  const again = (await must("POST", "/query", { query: d.query, routing: { freshness: "dashboard" } })).body as Routed;
+  console.log(`  repeated: ${routedLine(again)}`);
+}
+
 // 3. The curl commands of one query.
 console.log("\nReproduce the SFO query with curl:");
 console.log(`  TOKEN=$(npm run -s token -- ${tenant} | tail -1)`);

@@ -31,7 +31,7 @@ const devPromise = startDev({ config: "spikes/query-router/fixture/wrangler.toml
 const s = await setup(rows);
 const off = await runWorkload(s, baselineRequests, false, 7);
 const on = await runWorkload(s, requests, true, 7);
-const raw = quick ? undefined : await runWorkload(s, requests, true, 8, false);
+const raw = quick ? undefined : await runWorkload(s, 5_000, true, 8, false);
 const nodeMs = performance.now() - started;
 
 const dev = await devPromise;

@@ -122,7 +122,10 @@ export const ROLLUPS = [
 
 type Q = Record<string, unknown>;
 
-/** 300 distinct dashboard queries; about 1 in 6 has a shape no rollup answers (live). */
+/**
+ * 300 distinct dashboard queries; about 1 in 6 has a shape no rollup answers (kind by device:
+ * live, over a few days).
+ */
 export function makeQueries(rng: Rng, n: number, days: number): Q[] {
   const out = new Map<string, Q>();
   const measureSets = [
@@ -145,11 +148,17 @@ export function makeQueries(rng: Rng, n: number, days: number): Q[] {
     const span = 7 + rng.int(23);
     const from = new Date(T0 + fromDay * 86_400_000).toISOString().slice(0, 10);
     const to = new Date(T0 + (fromDay + span) * 86_400_000).toISOString().slice(0, 10);
+    // A live shape reads a few days by the time index (what a "last days" panel asks).
+    const liveTo = new Date(T0 + (fromDay + 1 + rng.int(3)) * 86_400_000).toISOString().slice(0, 10);
     const q: Q = {
       table: "events",
       measures: rng.pick(measureSets),
       dimensions: dims,
-      timeDimension: grain === "day" ? { column: "at", grain, range: { from, to } } : { column: "at", grain },
+      timeDimension: live
+        ? { column: "at", grain: rng.pick(["hour", "day"]), range: { from, to: liveTo } }
+        : grain === "day"
+          ? { column: "at", grain, range: { from, to } }
+          : { column: "at", grain },
     };
     if (rng.next() < 0.4)
       q.where = {
