@@ -6,7 +6,7 @@
  * until forced; ended partitions compact to the real `BLOBS` bucket and are read back by range
  * reads; `preagg.refresh` on a schedule works, and for a dropped rollup dead-letters NON_RETRYABLE.
  */
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, env, jsonInit, jsonOf, tokenFor, uniqueTenant } from "./helpers.ts";
 
@@ -136,6 +136,9 @@ describe("pre-agg routes", () => {
     ).toBe(true);
     expect(raw.meta.source).toBe("raw");
     expect(rolled.rows).toEqual(raw.rows);
+    // Evicted: the footer cache is gone; warm files are read again by range and answer the same.
+    await abortAllDurableObjects();
+    expect((await answers(api)).rolled.rows).toEqual(raw.rows);
     // A late row and a delete of the row holding SFO's minimum.
     const sfoMin = rows(0, 2000)
       .filter((r) => r.origin === "SFO")
@@ -157,10 +160,22 @@ describe("pre-agg routes", () => {
     expect(rolled.rows).toEqual(raw.rows);
   });
 
-  it("runs preagg.refresh from a schedule and dead-letters it NON_RETRYABLE for a dropped rollup", async () => {
+  it("folds a deferred rollup with preagg.refresh from a schedule; a dropped rollup dead-letters NON_RETRYABLE", async () => {
     const { api, drain } = await tenantWithFlights(100);
-    expect((await api("/pre-agg/rollups", jsonInit("POST", { definition: ROLLUP }))).status).toBe(201);
+    const deferred = { ...ROLLUP, maintenance: "deferred", measures: ROLLUP.measures.slice(0, 2) };
+    expect((await api("/pre-agg/rollups", jsonInit("POST", { definition: deferred }))).status).toBe(201);
     await drain();
+    const q = { ...QUERY, measures: QUERY.measures.slice(0, 2) };
+    const ask = async (options?: unknown) =>
+      (await jsonOf(await api("/pre-agg/query", jsonInit("POST", { query: q, options })))) as unknown as Answer;
+    const before = await ask();
+    const late = { id: 5000, ts: "2001-01-02T03:00:00Z", origin: "SFO", delay: 10 };
+    expect((await api("/tables/flights/rows", jsonInit("POST", { rows: [late] }))).status).toBe(200);
+    const stale = await ask();
+    expect(stale.rows).toEqual(before.rows);
+    expect(stale.meta.asOf).toBeLessThanOrEqual(Date.now());
+    const lambda = await ask({ lambda: true });
+    expect(lambda.rows).not.toEqual(before.rows);
     const ok = await api(
       "/scheduler/schedules",
       jsonInit("POST", {
@@ -188,5 +203,7 @@ describe("pre-agg routes", () => {
     expect(((await jsonOf(await api("/pre-agg/rollups/by_origin_day"))) as unknown as { status: string }).status).toBe(
       "built",
     );
+    // The scheduled refresh folded the delta: the plain answer now equals the lambda one.
+    expect((await ask()).rows).toEqual(lambda.rows);
   });
 });
