@@ -116,7 +116,11 @@ describe("end to end over HTTP: pre-agg", () => {
         .sort((a, b) => (a.date === b.date ? (a.origin < b.origin ? -1 : 1) : a.date < b.date ? -1 : 1))
         .map((g) => ({ origin: g.origin, date: g.date, count: g.n, avg_delay: g.sum / g.n }));
     };
-    const answer = async () => jsonOf(await api("/pre-agg/query", "POST", { query }));
+    const answer = async () =>
+      (await jsonOf(await api("/pre-agg/query", "POST", { query }))) as unknown as {
+        rows: unknown[];
+        meta: { source: string; rollup: string };
+      };
     let a = await answer();
     expect(a.meta).toMatchObject({ source: "rollup", rollup: "by_origin_day" });
     expect(a.rows).toEqual(expected());
