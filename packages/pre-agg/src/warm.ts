@@ -122,7 +122,8 @@ export class WarmTier {
     const hot = this.#p.sql.exec(`SELECT * FROM ${rollupTable(r.name)} WHERE partition_key = ?`, p.key).toArray();
     const rows: Record<string, unknown>[] = hot.map((h) => ({ ...h }));
     if (p.fileKey) rows.push(...(await this.#readAll(p)));
-    const merged = mergeStoredRows(r, rows);
+    // Hot rows are unique per (bucket, dimensions); only a mixed partition's rows need merging.
+    const merged = p.fileKey ? mergeStoredRows(r, rows) : rows;
     const dims = r.layout.keyColumns;
     merged.sort((a, b) => {
       for (const d of [...dims, "bucket"]) {
