@@ -7,6 +7,7 @@ import { runMigrations, SQL_LIMITS, type Sql, type SqlBinding, systemClock } fro
 import { openSqlite } from "@durable/core/node";
 import { CostEstimator } from "@durable/cost-estimator";
 import { PREAGG_MIGRATIONS, PreAgg } from "@durable/pre-agg";
+import { QUERY_ROUTER_MIGRATIONS, QueryRouter } from "@durable/query-router";
 import { Tables } from "@durable/tables";
 import { median, round, summarize } from "../lib/stats.ts";
 import { ROLLUPS } from "../pre-agg/rollups.ts";
@@ -81,6 +82,21 @@ function loadOnce(variant: Variant, flights: Flight[], batch: number): { rowsPer
         void preAgg.onWake({ owner: "pre-agg", key: `backfill:${def.name}`, dueAt: 0, payload: null });
         if (preAgg.rollup(def.name).status !== "built") throw new Error(`rollup ${def.name} did not build`);
       }
+      // The query router's hook: one version bump per write call, in the write's transaction.
+      runMigrations(db.sql, db.transactionSync, QUERY_ROUTER_MIGRATIONS, systemClock.now());
+      const router = new QueryRouter({
+        sql: db.sql,
+        transactionSync: db.transactionSync,
+        clock: systemClock,
+        wake: { set: () => {}, cancel: () => {} },
+        background: { waitUntil: () => {} },
+        tenant: () => "spike",
+        tables,
+        rollups: preAgg,
+        estimator,
+      });
+      router.start();
+      tables.subscribe({ name: "query", onRowsChanged: (table, change) => router.onRowsWritten(table, change) });
     }
     run = (b) => tables.insert("flights", b);
   }
