@@ -97,6 +97,11 @@ for (const nprobe of [16, 4, 8, 32]) {
   sweep[String(nprobe)] = { recall: hits / (10 * q), p50: s.p50, p99: s.p99, lists: lists / q };
 }
 sample();
+// Live memory at the end (what the cache and the process really hold), when gc is exposed.
+const gc = (globalThis as { gc?: () => void }).gc;
+gc?.();
+const live = process.memoryUsage();
+const cacheBytes = (store.ctx.cache as { bytes: number }).bytes;
 db.close();
 console.log(
   JSON.stringify({
@@ -110,5 +115,7 @@ console.log(
     sweep,
     peak_heap_mb: peak / (1024 * 1024),
     phase_peaks_mb: phases,
+    live_after_gc_mb: gc ? (live.heapUsed + live.arrayBuffers) / (1024 * 1024) : null,
+    cache_mb: cacheBytes / (1024 * 1024),
   }),
 );

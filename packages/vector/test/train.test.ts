@@ -49,7 +49,7 @@ describe("training", () => {
     expect(want.index).toEqual([{ generation: 1, trained_count: N, mode: "ivf" }]);
     const queries = data.points.slice(0, 3);
     const items = data.points.map((v, i): [string, Float32Array] => [`v${i}`, v]);
-    for (let evictAfter = 1; evictAfter < chunks; evictAfter += 2) {
+    for (let evictAfter = 1; evictAfter < chunks; evictAfter++) {
       const run = await seeded();
       // The first chunks run in the composed DO, then it is evicted mid-training.
       for (let i = 0; i < evictAfter; i++) {
