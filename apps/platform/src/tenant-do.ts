@@ -16,14 +16,12 @@ import { type Plan, PlansSchema, type RateLimitApi, rateLimitCapability } from "
 import type { SchedulerApi } from "@durable/scheduler";
 import { type TablesApi, tablesCapability } from "@durable/tables";
 import type { VectorApi } from "@durable/vector";
-import type { VectorApi } from "@durable/vector";
 import { platformCheckpoint } from "./capabilities/checkpoint.ts";
 import { type MetaApi, metaCapability } from "./capabilities/meta.ts";
 import { platformPreAgg } from "./capabilities/pre-agg.ts";
 import { platformQuery } from "./capabilities/query.ts";
 import { quotaCapability } from "./capabilities/quota.ts";
 import { platformScheduler } from "./capabilities/scheduler.ts";
-import { platformVector } from "./capabilities/vector.ts";
 import { platformVector } from "./capabilities/vector.ts";
 import { DOBase } from "./do-base.ts";
 
@@ -64,8 +62,6 @@ export class TenantDO extends DOBase<Env> {
     );
     // Row-count and cost estimates: statistics kept by the tables' write path (after-commit sketches).
     this.use(estimatorCapability({ partitions: new ParquetStatsProvider(r2BlobStore(env.BLOBS)) }));
-    // Vector search (Vectorize-compatible): exact, then IVF in this DO, or Vectorize per `VECTOR_BACKEND`.
-    this.use(platformVector(env));
     // Vector search (Vectorize-compatible): exact, then IVF in this DO, or Vectorize per `VECTOR_BACKEND`.
     this.use(platformVector(env));
     // Rollups over the tenant's tables, maintained on the write path, priced by the estimator.
