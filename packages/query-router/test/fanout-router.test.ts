@@ -62,6 +62,18 @@ describe("fan-out queries", () => {
     expect(errorCodeOf(err)).toBe("DEADLINE_EXCEEDED");
   });
 
+  it("after 5 failures a shard's breaker is open: calls fail fast with CIRCUIT_OPEN, not reaching it", async () => {
+    const s = await shardedEvents(2, 20);
+    s.behaviour.set("acme:shard-1", { fail: true });
+    for (let i = 0; i < 5; i++) await s.coordinator.router.query(Q, { allowPartial: true });
+    const before = s.transport.calls.filter((t) => t === "acme:shard-1").length;
+    const err = await s.coordinator.router.query(Q).catch((e: unknown) => e);
+    expect(errorCodeOf(err)).toBe("FANOUT_FAILED");
+    expect((err as Error).message).toContain("acme:shard-1 [CIRCUIT_OPEN]");
+    expect(s.transport.calls.filter((t) => t === "acme:shard-1").length).toBe(before);
+    expect(s.coordinator.router.metrics().breakers.open).toBe(1);
+  });
+
   it("a shard's own 4xx reaches the caller as that code", async () => {
     const s = await shardedEvents(2);
     const err = await s.coordinator.router.query({ ...Q, dimensions: ["nope"] }).catch((e: unknown) => e);
