@@ -50,6 +50,40 @@ describe("fan-out over shard DOs", () => {
   });
 });
 
+describe("joins across DOs", () => {
+  it("a sharded left side gets the small local right side broadcast to every shard over RPC", async () => {
+    const { tenant, api } = await tenantWithEvents(0);
+    await fillShards(tenant, 3, 30);
+    await api("/query/shards/events", jsonInit("PUT", { count: 3 }));
+    const kinds = {
+      name: "kinds",
+      columns: [
+        { name: "kind", type: "text", nullable: false },
+        { name: "label", type: "text" },
+      ],
+      primaryKey: "kind",
+    };
+    expect((await api("/tables", jsonInit("POST", kinds))).status).toBe(201);
+    const labels = [
+      { kind: "click", label: "engagement" },
+      { kind: "view", label: "engagement" },
+    ];
+    expect((await api("/tables/kinds/rows", jsonInit("POST", { rows: labels }))).status).toBe(200);
+    const body = {
+      query: { table: "events", measures: [{ agg: "count" }], dimensions: ["kinds.label"] },
+      join: { type: "inner", table: "kinds", on: ["kind", "kind"] },
+      routing: { explain: true },
+    };
+    const res = await api("/query", jsonInit("POST", body));
+    expect(res.status).toBe(200);
+    const a = (await jsonOf(res)) as unknown as Answer & { meta: { plan: { join: { strategy: string } } } };
+    expect(a.meta.source).toBe("fanout");
+    expect(a.meta.plan.join.strategy).toBe("broadcast");
+    // 90 events, a third each click, view, buy: "buy" has no label and drops out of the inner join.
+    expect(a.rows).toEqual([{ "kinds.label": "engagement", count: 60 }]);
+  });
+});
+
 describe("platform aggregation", () => {
   it("only consenting tenants are aggregated; consent is re-checked in the target DO", async () => {
     const yes = await tenantWithEvents(30, "qp");
