@@ -189,7 +189,7 @@ async function main() {
       bad++;
       console.log(`  warm ${name}: differs from the hot answer`);
     }
-    const t = summarize(await time(quick ? 3 : 10, () => pre.query(q)));
+    const t = summarize(await time(quick ? 2 : 10, () => pre.query(q)));
     warmP50.push(t.p50);
     warmRows.push({
       shape: name,

@@ -119,7 +119,10 @@ export class WarmTier {
   /** Compacts one partition (hot rows, plus the rows of its current file when mixed). */
   async compact(r: Rollup, p: PartitionRow): Promise<void> {
     const tenant = this.#p.tenant() ?? "_";
-    const hot = this.#p.sql.exec(`SELECT * FROM ${rollupTable(r.name)} WHERE partition_key = ?`, p.key).toArray();
+    // The partition's buckets are a primary-key range.
+    const hot = this.#p.sql
+      .exec(`SELECT * FROM ${rollupTable(r.name)} WHERE bucket >= ? AND bucket < ?`, p.start, p.end)
+      .toArray();
     const rows: Record<string, unknown>[] = hot.map((h) => ({ ...h }));
     if (p.fileKey) rows.push(...(await this.#readAll(p)));
     // Hot rows are unique per (bucket, dimensions); only a mixed partition's rows need merging.
@@ -156,10 +159,12 @@ export class WarmTier {
           });
         return cols;
       }),
+      // States are opaque to readers: plain encoding, no statistics (no dictionary of unique blobs).
       ...r.layout.states.map((s) => ({
         name: s.name,
         type: PARQUET_TYPE[s.sqlType],
         data: merged.map((m) => cell(s.sqlType, m[s.name])),
+        ...(s.sqlType === "BLOB" ? { encoding: "PLAIN" as const, statistics: false } : {}),
       })),
     ];
     const bytes = new Uint8Array(
@@ -194,7 +199,7 @@ export class WarmTier {
       r.name,
       p.key,
     );
-    sql.exec(`DELETE FROM ${rollupTable(r.name)} WHERE partition_key = ?`, p.key);
+    sql.exec(`DELETE FROM ${rollupTable(r.name)} WHERE bucket >= ? AND bucket < ?`, p.start, p.end);
     if (p.fileKey && p.fileKey !== key)
       sql.exec("INSERT OR IGNORE INTO preagg_trash (file_key, added_at) VALUES (?, ?)", p.fileKey, this.#p.clock.now());
   }
