@@ -17,6 +17,7 @@ import { joinQuery } from "./join-route.ts";
 import { MetricsRecorder, type RouterMetrics } from "./metrics.ts";
 import type { Plan } from "./plan.ts";
 import { PreparedQueries, prepareQuery, requestText } from "./prepared.ts";
+import { PurgeSchedule } from "./purge.ts";
 import { RefreshGate, SingleFlight } from "./refresh.ts";
 import { ResultCache, serializeAnswer } from "./result-cache.ts";
 import { type Prepared, type QueryRouterDeps, type RollupPort, sourceError, splitJoin } from "./router-support.ts";
@@ -42,6 +43,7 @@ export class QueryRouter {
   #realtimeSeq = 0;
   #target: TargetEndpoint | undefined;
   readonly #prepared = new PreparedQueries<Prepared>();
+  readonly #purge: PurgeSchedule;
 
   constructor(deps: QueryRouterDeps, config?: QueryRouterConfigInput) {
     this.config = parseConfig(config);
@@ -54,6 +56,7 @@ export class QueryRouter {
       now,
       limits: { memoryEntries: c.memoryEntries, memoryBytes: c.memoryBytes, sqliteBytes: c.sqliteBytes },
     });
+    this.#purge = new PurgeSchedule(deps.wake, deps.clock, this.#cache, c);
     this.#own = new WritePathVersions(deps.sql);
     this.#versions = deps.versions ?? this.#own;
     this.#settings = new SettingsStore(deps.sql);
@@ -72,14 +75,12 @@ export class QueryRouter {
     this.#own.load();
     this.#cache.load();
     this.#settings.load();
-    this.#d.wake.set("purge", this.#d.clock.now() + this.config.purgeEveryMs);
+    this.#purge.start();
   }
 
-  /** The hourly purge of `qr_results` rows older than 7 days; re-arms itself. */
+  /** The hourly purge of `qr_results` rows older than 7 days (see {@link PurgeSchedule}). */
   onWake(event: WakeEvent): void {
-    if (event.key !== "purge") return;
-    this.#cache.purge(this.config.purgeAfterMs);
-    this.#d.wake.set("purge", this.#d.clock.now() + this.config.purgeEveryMs);
+    if (event.key === "purge") this.#purge.run();
   }
 
   /**
@@ -123,7 +124,7 @@ export class QueryRouter {
     this.#cache.clear();
   }
 
-  /** Forgets the in-memory cache level (what an eviction does; tests and the spike use it). */
+  /** Forgets the in-memory cache level (what an eviction does). */
   forgetMemory(): void {
     this.#cache.forgetMemory();
   }
@@ -193,14 +194,12 @@ export class QueryRouter {
     const p = this.#prepare(input);
     const budget = budgetOf(r, this.#settings.settings.defaultFreshness);
     const { plan } = this.#decide(p, budget, true, true, false);
-    if (p.shards !== undefined) {
-      const live = plan.candidates.find((c) => c.source === "fanout");
-      if (live && this.#d.fanOut) {
-        const e = await fanOutEstimate(this.fanOut, this.#d.fanOut, shardTargets(p.tenant, p.shards), p.q, {
-          deadlineMs: r.deadlineMs ?? this.config.fanOutDeadlineMs,
-        });
-        Object.assign(live, { estimatedRows: e.rows, costUs: e.cost, method: e.method });
-      }
+    const live = plan.candidates.find((c) => c.source === "fanout");
+    if (live && p.shards !== undefined && this.#d.fanOut) {
+      const deadlineMs = r.deadlineMs ?? this.config.fanOutDeadlineMs;
+      const targets = shardTargets(p.tenant, p.shards);
+      const e = await fanOutEstimate(this.fanOut, this.#d.fanOut, targets, p.q, { deadlineMs });
+      Object.assign(live, { estimatedRows: e.rows, costUs: e.cost, method: e.method });
     }
     return plan;
   }
@@ -351,6 +350,7 @@ export class QueryRouter {
       },
       text,
     );
+    this.#purge.stored();
     return computed;
   }
 

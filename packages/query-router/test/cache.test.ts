@@ -106,14 +106,25 @@ describe("result cache", () => {
     expect(rowsIn(h).n).toBe(0);
   });
 
-  it("the hourly purge deletes rows older than 7 days and re-arms", async () => {
+  it("the hourly purge deletes rows older than 7 days; armed only while rows exist", async () => {
     const h = await withEvents();
+    const purgeWake = () => h.host.wakes.pending().some((w) => w.owner === "query" && w.key === "purge");
+    // An idle DO is never woken for a purge.
+    expect(purgeWake()).toBe(false);
     await h.router.query(BY_KIND);
-    h.clock.advance(7 * 86_400_000 + 3_600_000);
+    expect(purgeWake()).toBe(true);
+    h.clock.advance(7 * 86_400_000 - 3_600_000);
+    await h.router.query({ ...BY_KIND, limit: 3 });
+    h.clock.advance(3_600_001);
     const fired = await h.host.fireDueWakes();
-    expect(fired.some((w) => w.owner === "query" && w.key === "purge")).toBe(true);
+    expect(fired.filter((w) => w.owner === "query" && w.key === "purge").length).toBeGreaterThan(0);
+    // The old answer went; the recent one stays and the purge stays armed for it.
+    expect(rowsIn(h).n).toBe(1);
+    expect(purgeWake()).toBe(true);
+    h.clock.advance(7 * 86_400_000);
+    await h.host.fireDueWakes();
     expect(rowsIn(h).n).toBe(0);
-    expect(h.host.wakes.pending().some((w) => w.owner === "query" && w.key === "purge")).toBe(true);
+    expect(purgeWake()).toBe(false);
   });
 
   it("DELETE /query/cache empties both levels", async () => {
