@@ -14,6 +14,8 @@ const statements = new WeakMap<
   {
     upsert: string;
     upsertReturning: string;
+    upsertMany: (n: number) => string;
+    perStatement: number;
     probe: string;
     keyNames: string[];
     sketches: boolean;
@@ -59,9 +61,24 @@ export function statementsOf(rollup: Rollup) {
   });
   const keyWhere = key.map((k) => `${k} = ?`).join(" AND ");
   const sketches = layout.states.filter((s) => s.kind === "hll" || s.kind === "kll").map((s) => quoteIdent(s.name));
-  const upsert = `INSERT INTO ${table} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")}) ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${sets.join(", ")}`;
+  const tuple = `(${cols.map(() => "?").join(", ")})`;
+  const conflict = ` ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${sets.join(", ")}`;
+  const upsert = `INSERT INTO ${table} (${cols.join(", ")}) VALUES ${tuple}${conflict}`;
+  // Groups are distinct keys, so several fit one multi-row upsert (within DO SQLite's 100 bindings).
+  const perStatement = Math.max(1, Math.floor(99 / cols.length));
+  const multi = new Map<number, string>();
+  const upsertMany = (n: number): string => {
+    let text = multi.get(n);
+    if (!text) {
+      text = `INSERT INTO ${table} (${cols.join(", ")}) VALUES ${new Array(n).fill(tuple).join(", ")}${conflict}`;
+      multi.set(n, text);
+    }
+    return text;
+  };
   const out = {
     upsert,
+    upsertMany,
+    perStatement,
     upsertReturning: `${upsert} RETURNING s_rows`,
     probe: `SELECT ${[...key, ...sketches].join(", ")} FROM json_each(?) AS j CROSS JOIN ${table} WHERE ${key.map((k, i) => `${k} = json_extract(j.value, '$[${i}]')`).join(" AND ")}`,
     keyNames: ["bucket", ...layout.keyColumns],
@@ -86,9 +103,9 @@ export function keyBindings(layout: Layout, g: Pick<Group, "bucket" | "dims">): 
 
 /**
  * Merges the groups of one partition into the rollup's table: one statement reads the stored
- * rows of every group (by key tuples through `json_each`, each a primary-key probe), then one
- * upsert per group (sketch states merged in JS first). A group whose row count reaches 0 is
- * deleted.
+ * rows of every group (by key tuples through `json_each`, each a primary-key probe), then
+ * multi-row upserts (several distinct groups per statement; sketch states merged in JS first).
+ * A removal runs alone with RETURNING: a group whose row count reaches 0 is deleted.
  * @returns the change in the partition's row count
  * @throws when a stored sketch does not decode (the caller marks the partition dirty)
  */
@@ -101,6 +118,11 @@ export function mergeGroups(sql: Sql, rollup: Rollup, partitionKey: string, grou
     existing.set(JSON.stringify(st.keyNames.map((k) => jsonable(row[k] ?? null))), row);
   }
   let delta = 0;
+  let pending: SqlBinding[][] = [];
+  const flush = () => {
+    if (pending.length > 0) sql.exec(st.upsertMany(pending.length), ...pending.flat());
+    pending = [];
+  };
   groups.forEach((g, gi) => {
     const key = keys[gi] as SqlBinding[];
     const stored = existing.get(JSON.stringify(key.map(jsonable)));
@@ -119,7 +141,8 @@ export function mergeGroups(sql: Sql, rollup: Rollup, partitionKey: string, grou
       bindings.push(keepStored ? null : cellToBinding(s, cells[i] ?? null));
     });
     if (!g.negative) {
-      sql.exec(st.upsert, ...bindings);
+      pending.push(bindings);
+      if (pending.length === st.perStatement) flush();
       if (!stored) delta++;
       return;
     }
@@ -129,6 +152,7 @@ export function mergeGroups(sql: Sql, rollup: Rollup, partitionKey: string, grou
       if (stored) delta--;
     } else if (!stored) delta++;
   });
+  flush();
   return delta;
 }
 
