@@ -89,10 +89,8 @@ describe("platform aggregation", () => {
     const yes = await tenantWithEvents(30, "qp");
     const no = await tenantWithEvents(30, "qp");
     // Consent is enforced in the target DO itself, whatever a caller asks.
-    const direct = await queryTarget(no.tenant, no.tenant)
-      .qrPlatformPartial(BY_KIND, Date.now() + 5_000)
-      .catch((e: unknown) => e);
-    expect(String((direct as Error).message)).toContain("[CONSENT_REQUIRED]");
+    const direct = await queryTarget(no.tenant, no.tenant).qrPlatformPartial(BY_KIND, Date.now() + 5_000);
+    expect(direct).toMatchObject({ error: { code: "CONSENT_REQUIRED", status: 403 } });
     expect((await yes.api("/query/settings", jsonInit("PUT", { platformAggregation: true }))).status).toBe(200);
     const listed = await queryTarget("_platform", "platform").consentingTenants();
     expect(listed).toContain(yes.tenant);

@@ -6,7 +6,15 @@
  * hourly `purge` wake-up, the `/query` routes and its RPC target.
  * @module
  */
-import type { Capability, CapabilityDefinition, CapabilityPorts, MigrationSet, Route, WakeEvent } from "@durable/core";
+import {
+  type Capability,
+  type CapabilityDefinition,
+  type CapabilityPorts,
+  isPlatformError,
+  type MigrationSet,
+  type Route,
+  type WakeEvent,
+} from "@durable/core";
 import type { CostEstimator } from "@durable/cost-estimator";
 import type { Tables } from "@durable/tables";
 import type { Routed } from "./answer.ts";
@@ -41,7 +49,7 @@ export interface QueryRouterApi {
   query(body: unknown): Promise<Routed>;
   explainQuery(body: unknown): Promise<{ plan: Plan }>;
   /** A shard's partial states (fan-out); stops past `deadlineAt`. */
-  qrShardQuery(query: unknown, deadlineAt: number): PartialAnswer;
+  qrShardQuery(query: unknown, deadlineAt: number): PartialAnswer | TargetError;
   /** Joins: a side's rows (a key set or a hash partition of them). */
   qrShardRows(request: unknown, deadlineAt: number): SideRow[];
   /** Joins: broadcast rows joined with this DO's side, as states. */
@@ -49,7 +57,7 @@ export interface QueryRouterApi {
   /** A shard's estimate of a query's rows and cost. */
   qrEstimate(query: unknown): TargetEstimate;
   /** A consenting tenant's partial states for a platform query (re-checks consent). */
-  qrPlatformPartial(query: unknown, deadlineAt: number): PartialAnswer;
+  qrPlatformPartial(query: unknown, deadlineAt: number): PartialAnswer | TargetError;
   metrics(): RouterMetrics;
   clearCache(): void;
   setShards(table: string, count: number): void;
@@ -85,6 +93,24 @@ export interface QueryRouterCapabilityOptions {
   versions?: TableVersions;
   consent?: ConsentReporter;
   config?: QueryRouterConfigInput;
+}
+
+/**
+ * A fan-out target's refusal as a returned value, not a thrown error: an expected per-target
+ * failure (no such table, no consent, the deadline) is reported to the coordinator without
+ * being logged as an exception in the target. Anything but a PlatformError still throws.
+ */
+export interface TargetError {
+  error: { code: string; message: string; status: number };
+}
+
+function asTargetResult<T>(fn: () => T): T | TargetError {
+  try {
+    return fn();
+  } catch (err) {
+    if (!isPlatformError(err)) throw err;
+    return { error: { code: err.code, message: err.detail, status: err.status } };
+  }
 }
 
 function splitBody(body: unknown): { query: unknown; routing: unknown; join: unknown } {
@@ -143,11 +169,11 @@ export function createQueryRouterCapability(o: QueryRouterCapabilityOptions): Qu
         ),
       };
     },
-    qrShardQuery: (query, deadlineAt) => router.target.partial(query, deadlineAt),
+    qrShardQuery: (query, deadlineAt) => asTargetResult(() => router.target.partial(query, deadlineAt)),
     qrShardRows: (request, deadlineAt) => router.target.rows(request, deadlineAt),
     qrShardJoin: (request) => router.target.join(request),
     qrEstimate: (query) => router.target.estimate(query),
-    qrPlatformPartial: (query, deadlineAt) => router.target.platformPartial(query, deadlineAt),
+    qrPlatformPartial: (query, deadlineAt) => asTargetResult(() => router.target.platformPartial(query, deadlineAt)),
     metrics: () => router.metrics(),
     clearCache: () => router.clearCache(),
     setShards: (table, count) => router.setShards(table, count),

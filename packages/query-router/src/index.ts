@@ -16,6 +16,7 @@ export {
   type QueryRouterCapability,
   type QueryRouterCapabilityOptions,
   queryRouterCapability,
+  type TargetError,
 } from "./capability.ts";
 export { type BreakerOptions, BreakerRegistry, type BreakerState, CircuitBreaker } from "./circuit-breaker.ts";
 export { type QueryRouterConfig, type QueryRouterConfigInput, QueryRouterConfigSchema } from "./config.ts";

@@ -6,6 +6,7 @@
  */
 import type { AnalyticsQuery } from "@durable/pre-agg";
 import type { PartialInfo, Row } from "./answer.ts";
+import type { TargetError } from "./capability.ts";
 import { qrError } from "./errors.ts";
 import type { FanOut, FanOutOptions, Target } from "./fan-out.ts";
 import type { JoinPartialRequest, SideRequest, SideRow } from "./join-exec.ts";
@@ -21,7 +22,12 @@ export interface TargetEstimate {
 /** Calls to other DOs. `signal` aborts in-process callees; over RPC the deadline travels instead. */
 export interface ShardTransport {
   /** Partial states of `q` over the target's catalog table. */
-  partial(target: string, q: AnalyticsQuery, deadlineAt: number, signal: AbortSignal): Promise<PartialAnswer>;
+  partial(
+    target: string,
+    q: AnalyticsQuery,
+    deadlineAt: number,
+    signal: AbortSignal,
+  ): Promise<PartialAnswer | TargetError>;
   /** The target's estimate of `q`'s filter and grouping. */
   estimate(target: string, q: AnalyticsQuery, signal: AbortSignal): Promise<TargetEstimate>;
   /** Joins: one side's rows (a key set or a hash partition of them). */
@@ -85,7 +91,8 @@ export async function fanOutQuery(
       throw qrError("DEADLINE_EXCEEDED", `${errors.length}/${result.attempted} targets failed: ${list}`);
     throw qrError("FANOUT_FAILED", `${errors.length}/${result.attempted} targets failed: ${list}`);
   }
-  const answers = result.outcomes.flatMap((x) => (x.ok ? [x.value] : []));
+  // FanOut turned returned error values into failures: what succeeded is a partial answer.
+  const answers = result.outcomes.flatMap((x) => (x.ok ? [x.value as PartialAnswer] : []));
   const rows = orderAndLimit(mergePartials(q, answers, o.maxGroups), q, true);
   return errors.length > 0
     ? { rows, partial: { coverage: { succeeded: result.succeeded, attempted: result.attempted }, errors } }

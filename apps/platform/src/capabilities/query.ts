@@ -16,6 +16,7 @@ import {
   FanOut,
   mergePartials,
   orderAndLimit,
+  type PartialAnswer,
   parseQuery,
   QR_ERRORS,
   QUERY_LIMITS,
@@ -123,7 +124,8 @@ export async function handlePlatformQuery(request: Request, env: Env): Promise<R
     const list = errors.map((e) => `${e.target} [${e.code}] ${e.message}`).join("; ");
     throw QR_ERRORS.error(result.deadlineExceeded ? "DEADLINE_EXCEEDED" : "FANOUT_FAILED", list);
   }
-  const answers = outcomes.flatMap((o) => (o.ok ? [o.value] : []));
+  // FanOut turned returned error values (a withdrawn consent) into failures.
+  const answers = outcomes.flatMap((o) => (o.ok ? [o.value as PartialAnswer] : []));
   const rows = orderAndLimit(mergePartials(q, answers), q, true);
   const routed: Routed = {
     rows,
