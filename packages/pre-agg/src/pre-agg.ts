@@ -5,14 +5,14 @@
  * and folded, rebuilt and compacted on wake-ups.
  * @module
  */
-import type { BlobStore, Clock, RowChange, Sql, TransactionSync, Wake, WakeEvent } from "@durable/core";
-import { type CostConstants, DEFAULT_COST_CONSTANTS } from "@durable/cost-estimator";
-import type { Tables } from "@durable/tables";
+import type { RowChange, WakeEvent } from "@durable/core";
+import type { CostConstants } from "@durable/cost-estimator";
 import { GroupAccumulator } from "./accumulator.ts";
 import { checkAgainstTable, definitionVersion, parseRollupDefinition, ROLLUP_LIMITS } from "./definition.ts";
 import { PREAGG } from "./errors.ts";
 import { backfillStep, fold, rebuildDirty, tooLarge } from "./jobs.ts";
-import { createIndexSql, createTableSql, rollupTable } from "./layout.ts";
+import { createIndexSql, createTableSql } from "./layout.ts";
+import { dropRollupInTx, restartRollupInTx, rollupInfo } from "./lifecycle.ts";
 import {
   type ApplyOutcome,
   appendDeltas,
@@ -22,6 +22,7 @@ import {
   MAX_HOT_PARTITION_ROWS,
 } from "./maintainer.ts";
 import { matchRollups, overlapping } from "./matcher.ts";
+import { costConstants, DEFAULT_HOT_FOR_MS, type PreAggOptions } from "./options.ts";
 import { type AnalyticsQuery, parseAnalyticsQuery, parseQueryOptions, type QueryOptions } from "./query-schema.ts";
 import { MAX_RAW_SCAN_ROWS, rawAnswer } from "./raw-query.ts";
 import { Registry, type Rollup } from "./registry.ts";
@@ -29,34 +30,10 @@ import { resolveQuery } from "./resolve.ts";
 import { rollupAnswer, UnreadablePartition } from "./rollup-query.ts";
 import { type PartitionRow, readPartitions } from "./rollup-rows.ts";
 import type { Explanation, QueryResult, RollupInfo } from "./types.ts";
+
+export { DEFAULT_HOT_FOR_MS, type PreAggOptions } from "./options.ts";
+
 import { WarmTier } from "./warm.ts";
-
-/** Ports and settings of {@link PreAgg}. */
-export interface PreAggOptions {
-  sql: Sql;
-  transactionSync: TransactionSync;
-  clock: Clock;
-  /** This capability's wake-ups (`fold:<name>`, `rebuild:<name>`, `backfill:<name>`, `compact`). */
-  wake: Wake;
-  tables: Tables;
-  /** The tenant (warm file paths). */
-  tenant: () => string | null;
-  /** Cost constants (the estimator); {@link DEFAULT_COST_CONSTANTS} without one. */
-  costs?: { constants(): CostConstants };
-  /** Where warm partitions go; without one, partitions stay hot. */
-  blobStore?: BlobStore;
-  /** How long after its end a partition stays hot (default 48 h). */
-  hotForMs?: number;
-  /** Fold interval of deferred rollups (default 60 s). */
-  foldEveryMs?: number;
-  /** Hot rows per partition before a rollup is disabled (default 200,000). */
-  maxHotPartitionRows?: number;
-  /** Source rows a raw answer may read (default 5,000,000). */
-  maxRawScanRows?: number;
-}
-
-/** Default time a partition stays hot after it ended. */
-export const DEFAULT_HOT_FOR_MS = 48 * 3_600_000;
 
 /** Rollups of one tenant DO. */
 export class PreAgg {
@@ -89,11 +66,7 @@ export class PreAgg {
   }
 
   #constants(): CostConstants {
-    try {
-      return this.#o.costs?.constants() ?? DEFAULT_COST_CONSTANTS;
-    } catch {
-      return DEFAULT_COST_CONSTANTS;
-    }
+    return costConstants(this.#o.costs);
   }
 
   #partitionsOf(r: Rollup): PartitionRow[] {
@@ -125,28 +98,7 @@ export class PreAgg {
   }
 
   #info(r: Rollup): RollupInfo {
-    const parts = this.#partitionsOf(r);
-    const count = (t: string) => parts.filter((p) => p.tier === t).length;
-    return {
-      name: r.name,
-      source: r.def.source,
-      definition: r.def,
-      version: r.version,
-      status: r.status,
-      error: r.error,
-      partitions: {
-        hot: count("hot"),
-        warm: count("warm"),
-        mixed: count("mixed"),
-        dirty: parts.filter((p) => p.dirty).length,
-      },
-      rows: parts.reduce((s, p) => s + p.hotRows + p.warmRows, 0),
-      bytes: parts.reduce((s, p) => s + p.bytes, 0),
-      backfilledRows: r.backfilled,
-      asOf: this.#asOf(r),
-      createdAt: r.createdAt,
-      builtAt: r.builtAt,
-    };
+    return rollupInfo(r, this.#partitionsOf(r), this.#asOf(r));
   }
 
   /**
@@ -188,15 +140,7 @@ export class PreAgg {
   }
 
   #dropInTx(name: string): void {
-    const now = this.#o.clock.now();
-    this.#o.sql.exec(
-      "INSERT OR IGNORE INTO preagg_trash (file_key, added_at) SELECT file_key, ? FROM preagg_partitions WHERE rollup = ? AND file_key IS NOT NULL",
-      now,
-      name,
-    );
-    this.#o.sql.exec(`DROP TABLE IF EXISTS ${rollupTable(name)}`);
-    this.#o.sql.exec("DELETE FROM preagg_partitions WHERE rollup = ?", name);
-    this.#o.sql.exec("DELETE FROM preagg_deltas WHERE rollup = ?", name);
+    dropRollupInTx(this.#o.sql, name, this.#o.clock.now());
     this.#registry.delete(name);
   }
 
@@ -239,19 +183,7 @@ export class PreAgg {
   }
 
   #restartInTx(r: Rollup): void {
-    const now = this.#o.clock.now();
-    this.#o.sql.exec(`DELETE FROM ${rollupTable(r.name)}`);
-    this.#o.sql.exec(
-      "INSERT OR IGNORE INTO preagg_trash (file_key, added_at) SELECT file_key, ? FROM preagg_partitions WHERE rollup = ? AND file_key IS NOT NULL",
-      now,
-      r.name,
-    );
-    this.#o.sql.exec("DELETE FROM preagg_partitions WHERE rollup = ?", r.name);
-    this.#o.sql.exec("DELETE FROM preagg_deltas WHERE rollup = ?", r.name);
-    this.#o.sql.exec(
-      "UPDATE preagg_rollups SET cursor = NULL, backfilled = 0, status = 'building', error = NULL WHERE name = ?",
-      r.name,
-    );
+    restartRollupInTx(this.#o.sql, r.name, this.#o.clock.now());
     this.#registry.invalidate();
   }
 
@@ -438,13 +370,9 @@ export class PreAgg {
     const now = this.#o.clock.now();
     if (kind === "compact") {
       if (this.warm) {
-        const next = await this.warm.compactAll(
-          [...this.#registry.all().values()],
-          now,
-          this.#o.hotForMs ?? DEFAULT_HOT_FOR_MS,
-        );
+        const hotFor = this.#o.hotForMs ?? DEFAULT_HOT_FOR_MS;
+        this.#o.wake.set("compact", await this.warm.compactAll([...this.#registry.all().values()], now, hotFor));
         this.#forget();
-        this.#o.wake.set("compact", next);
       }
       return;
     }
