@@ -16,7 +16,7 @@ export interface DecisionInput {
   budgetMs: number;
   now: number;
   sharded: boolean;
-  /** Whether the cache may be read (false with `cacheResult: false`? no: only realtime skips it). */
+  /** The cached entry for this fingerprint, if any (realtime queries skip the cache, so it is never read for them). */
   entry: CacheEntry | undefined;
   /** Current version of each table the entry recorded. */
   currentVersion: (table: string) => number;
