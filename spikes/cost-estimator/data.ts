@@ -10,8 +10,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
+import { Rng, zipfSampler } from "../lib/rng.ts";
 import { FLIGHTS_TABLE } from "../tables/flights.ts";
-import { Rng, zipfSampler } from "./rng.ts";
 
 /** The `flights` table: the same definition as spikes/tables and the demo. */
 export { FLIGHTS_TABLE };

@@ -14,11 +14,11 @@ import { RecordingWakes } from "@durable/core/testing";
 import { CostEstimator, type Estimate } from "@durable/cost-estimator";
 import { Tables } from "@durable/tables";
 import { isQuick, printMetrics, printTable } from "../lib/report.ts";
+import { Rng } from "../lib/rng.ts";
 import { quantile, round } from "../lib/stats.ts";
 import { groupBy, qerror, qsummary } from "./accuracy.ts";
 import { EVENTS_TABLE, FLIGHTS_TABLE, loadFlights, makeEvents } from "./data.ts";
 import { hllRelError } from "./hll-sweep.ts";
-import { Rng } from "./rng.ts";
 import { makeWorkload, type Query, TableProfile } from "./workload.ts";
 
 const quick = isQuick();

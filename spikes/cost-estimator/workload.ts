@@ -7,7 +7,7 @@
 import { compilePredicate, type Predicate, type Sql, type SqlValue } from "@durable/core";
 import type { EstimateRequest } from "@durable/cost-estimator";
 import { storageTable, type Tables } from "@durable/tables";
-import type { Rng } from "./rng.ts";
+import type { Rng } from "../lib/rng.ts";
 
 /** One query of the workload with its class and exact answer. */
 export interface Query {

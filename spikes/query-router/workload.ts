@@ -4,39 +4,9 @@
  * sampler over them.
  * @module
  */
+import { Rng } from "../lib/rng.ts";
 
-/** SFC32: deterministic uniform numbers. */
-export class Rng {
-  #a = 0x9e3779b9;
-  #b = 0x243f6a88;
-  #c = 0xb7e15162;
-  #d: number;
-
-  constructor(seed: number) {
-    this.#d = seed >>> 0;
-    for (let i = 0; i < 15; i++) this.next();
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    const t = (((this.#a + this.#b) | 0) + this.#d) | 0;
-    this.#d = (this.#d + 1) | 0;
-    this.#a = this.#b ^ (this.#b >>> 9);
-    this.#b = (this.#c + (this.#c << 3)) | 0;
-    this.#c = (this.#c << 21) | (this.#c >>> 11);
-    this.#c = (this.#c + t) | 0;
-    return (t >>> 0) / 2 ** 32;
-  }
-
-  /** Integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)] as T;
-  }
-}
+export { Rng };
 
 /** Zipf(s) over ranks 0..n-1 by inverse CDF. */
 export class Zipf {
