@@ -45,16 +45,26 @@ export interface DevOptions {
   logLevel?: "error" | "warn" | "info" | "log";
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
+/** `n` distinct free ports: every probe stays open until all are chosen, so none repeats. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once("error", reject);
+          server.listen(0, "127.0.0.1", () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    if (typeof address !== "object" || !address) throw new Error("no port");
+    return address.port;
   });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }
 
 function stopGroup(child: ChildProcess): Promise<void> {
@@ -69,15 +79,27 @@ function stopGroup(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Starts wrangler dev and waits until `/health` answers.
+ * Starts wrangler dev and waits until `/health` answers. A port chosen free can be taken by
+ * another process before wrangler binds it (workerd opens ephemeral listeners of its own), so a
+ * start that fails with "Address already in use" is tried again on new ports, up to 3 times.
  * @param options extra vars, another wrangler config, the log level
  */
 export async function startDev(options: DevOptions = {}): Promise<DevServer> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes("Address already in use")) throw error;
+    }
+  }
+}
+
+async function startOnce(options: DevOptions): Promise<DevServer> {
+  const [port, inspectorPort] = (await freePorts(2)) as [number, number];
   const state = mkdtempSync(join(tmpdir(), "spike-wrangler-"));
   const config = options.config ?? "wrangler.toml";
   const args = ["dev", "--config", config, "--ip", "127.0.0.1", "--port", String(port)];
-  args.push("--inspector-port", String(await freePort()), "--persist-to", state);
+  args.push("--inspector-port", String(inspectorPort), "--persist-to", state);
   args.push("--log-level", options.logLevel ?? "error");
   for (const [key, value] of Object.entries({ AUTH_SECRET: SPIKE_SECRET, PLANS: SPIKE_PLANS, ...options.vars }))
     args.push("--var", `${key}:${value}`);
@@ -96,7 +118,10 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited: ${stderr}`);
+    if (child.exitCode !== null) {
+      rmSync(state, { recursive: true, force: true });
+      throw new Error(`wrangler dev exited: ${stderr}`);
+    }
     const ok = await fetch(`${url}/health`).then(
       (r) => r.ok,
       () => false,
