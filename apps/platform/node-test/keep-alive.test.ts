@@ -1,7 +1,8 @@
 /**
  * Proves that every early answer leaves a keep-alive connection healthy, the way clients call
  * the platform: under `wrangler dev`, one keep-alive socket (node:http, maxSockets 1) and Node's
- * `fetch` send 2 MB bodies to refused routes (401 no token, 403 another tenant, 404 no route,
+ * `fetch` send 2 MB bodies to refused routes (401 no token, 403 another tenant or a tenant token
+ * on the platform route, 404 no route, 405 on /health and /console,
  * 405 wrong method, 413 over the route's cap), each followed by ordinary requests on the same
  * connection. No answer may be a 5xx, the socket must be reused, and wrangler must log no
  * uncaught error. Does not prove production's edge (a local workerd behind wrangler's proxy).
@@ -71,6 +72,10 @@ const refused: [label: string, method: string, path: string, auth: () => string 
   ["405 for a wrong method", "POST", "/v1/tenants/keepalive/tables/t", () => token, 405],
   ["413 over the route's cap", "PUT", "/v1/tenants/keepalive/meta/a", () => token, 413],
   ["405 on /health", "POST", "/health", () => undefined, 405],
+  ["405 on the console", "POST", "/console", () => undefined, 405],
+  ["401 on the platform route without a token", "POST", "/v1/platform/query", () => undefined, 401],
+  ["403 on the platform route with a tenant token", "POST", "/v1/platform/query", () => token, 403],
+  ["413 over a vector route's 1 MiB cap", "POST", "/v1/tenants/keepalive/vector/indexes", () => token, 413],
 ];
 
 describe("early answers on a keep-alive connection", () => {
