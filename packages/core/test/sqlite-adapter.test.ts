@@ -73,4 +73,23 @@ describe("openSqlite", () => {
     expect(() => sql.exec("SELECT id FROM t").one()).toThrow(/multiple/);
     expect(() => sql.exec("SELECT id FROM t WHERE id = 9").one()).toThrow(/no results/);
   });
+
+  it("hands each blob back as its own ArrayBuffer of exactly its bytes, small and large", () => {
+    const { sql } = openSqlite();
+    sql.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)");
+    const sizes = [0, 1, 7, 100, 4095, 4096, 8192, 100_000];
+    const bytesOf = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
+    for (const [i, n] of sizes.entries()) sql.exec("INSERT INTO t VALUES (?, ?)", i, bytesOf(n, i));
+    const read = () => sql.exec<{ id: number; b: ArrayBuffer }>("SELECT id, b FROM t ORDER BY id").toArray();
+    const first = read();
+    first.forEach(({ id, b }) => {
+      expect(b.byteLength).toBe(sizes[id]);
+      expect(new Uint8Array(b)).toEqual(bytesOf(sizes[id] as number, id));
+    });
+    // No two rows share memory: writing into one returned buffer changes nothing else, stored or read.
+    for (const { b } of first) new Uint8Array(b).fill(0xee);
+    read().forEach(({ id, b }) => {
+      expect(new Uint8Array(b)).toEqual(bytesOf(sizes[id] as number, id));
+    });
+  });
 });
