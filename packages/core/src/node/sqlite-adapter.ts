@@ -19,15 +19,8 @@ function toNative(value: SqlBinding): NativeValue {
   return value;
 }
 
-/**
- * better-sqlite3 returns each BLOB as a fresh Buffer. One that owns its whole ArrayBuffer is
- * handed over as it is (no second copy: a scan of vector rows would otherwise hold every BLOB
- * twice until the next GC); a Buffer on a shared pool slab is copied out.
- */
 function fromNative(value: unknown): SqlValue {
   if (Buffer.isBuffer(value)) {
-    const whole = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
-    if (whole) return value.buffer as ArrayBuffer;
     return value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength) as ArrayBuffer;
   }
   if (typeof value === "bigint") return Number(value);
