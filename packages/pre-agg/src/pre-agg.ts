@@ -7,7 +7,7 @@
  */
 import type { RowChange, WakeEvent } from "@durable/core";
 import type { CostConstants } from "@durable/cost-estimator";
-import { GroupAccumulator } from "./accumulator.ts";
+import type { GroupAccumulator } from "./accumulator.ts";
 import { checkAgainstTable, definitionVersion, parseRollupDefinition, ROLLUP_LIMITS } from "./definition.ts";
 import { PREAGG } from "./errors.ts";
 import { backfillStep, fold, rebuildDirty, tooLarge } from "./jobs.ts";
@@ -205,18 +205,19 @@ export class PreAgg {
       .filter((r) => r.status === "built" || (r.status === "building" && r.cursor !== null));
     if (rollups.length === 0) return undefined;
     const now = this.#o.clock.now();
-    const dirty: string[] = [];
-    const disabled: string[] = [];
+    const [dirty, disabled, restarted]: [string[], string[], string[]] = [[], [], []];
     for (const r of rollups) {
       const bucketer = new Bucketer(r);
       let acc: GroupAccumulator;
       try {
         acc = groupChange(r, bucketer, change);
       } catch (err) {
-        console.error(
-          JSON.stringify({ level: "warn", event: "pre-agg grouping failed", rollup: r.name, error: String(err) }),
-        );
-        acc = new GroupAccumulator(r.layout);
+        // Rows it cannot group would leave it short, never right: it starts over (raw answers meanwhile).
+        const warning = { level: "warn", event: "pre-agg grouping failed: rollup restarts", rollup: r.name };
+        console.error(JSON.stringify({ ...warning, error: String(err) }));
+        this.#restartInTx(r);
+        restarted.push(r.name);
+        continue;
       }
       if (acc.groups.size === 0) continue;
       const out: ApplyOutcome =
@@ -232,6 +233,7 @@ export class PreAgg {
     const touched = rollups.map((r) => r.name);
     return () => {
       for (const name of touched) this.#forget(name);
+      if (restarted.length) this.#afterRestart(restarted);
       if (disabled.length) this.#registry.invalidate();
       for (const name of dirty) this.#o.wake.set(`rebuild:${name}`, now);
     };
