@@ -8,12 +8,12 @@
  * sums, KLL quantiles, buckets by the zone's calendar), the same states a fan-out merges.
  * @module
  */
-import { compilePredicate, type Sql, type SqlBinding, type SqlValue } from "@durable/core";
+import type { Sql, SqlValue } from "@durable/core";
 import { type AnalyticsQuery, type Grain, measureName } from "@durable/pre-agg";
 import { storageTable, type Tables } from "@durable/tables";
 import type { Row } from "./answer.ts";
 import { qrError } from "./errors.ts";
-import { computePartial, mergePartials } from "./partial-states.ts";
+import { computePartial, liveWhere, mergePartials } from "./partial-states.ts";
 import { checkColumns } from "./query-input.ts";
 
 const MINUTE = 60_000;
@@ -85,20 +85,8 @@ export function liveQuery(tables: Tables, sql: Sql, q: AnalyticsQuery, maxGroups
         return `${m.agg}(${c})`;
     }
   });
-  const conditions: string[] = [];
-  const bindings: SqlBinding[] = [];
-  if (q.where) {
-    const compiled = compilePredicate(q.where, { resolve: codec.resolve });
-    conditions.push(`(${compiled.sql})`);
-    bindings.push(...compiled.bindings);
-  }
-  if (td?.range) {
-    const r = codec.resolve(td.column);
-    conditions.push(`${r.sql} >= ? AND ${r.sql} < ?`);
-    bindings.push(r.bind(td.range.from), r.bind(td.range.to));
-  }
+  const { where, bindings } = liveWhere(q, codec);
   const select = [...groups.map((g, i) => `${g} AS g${i}`), ...measures.map((m, i) => `${m} AS m${i}`)].join(", ");
-  const where = conditions.length ? ` WHERE ${conditions.join(" AND ")}` : "";
   const groupBy = groups.length ? ` GROUP BY ${groups.map((_, i) => `g${i}`).join(", ")}` : "";
   const text = `SELECT ${select} FROM ${storageTable(q.table)}${where}${groupBy} LIMIT ?`;
   const raw = [...sql.exec(text, ...bindings, maxGroups + 1).raw()];

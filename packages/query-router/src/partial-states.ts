@@ -81,20 +81,9 @@ export function computePartial(
     ...new Set([...dims, ...(td ? [td.column] : []), ...q.measures.flatMap((m) => (m.column ? [m.column] : []))]),
   ];
   const index = new Map(needed.map((c, i) => [c, i]));
-  const conditions: string[] = [];
-  const bindings: SqlBinding[] = [];
-  if (q.where) {
-    const compiled = compilePredicate(q.where, { resolve: codec.resolve });
-    conditions.push(`(${compiled.sql})`);
-    bindings.push(...compiled.bindings);
-  }
-  if (td?.range) {
-    const r = codec.resolve(td.column);
-    conditions.push(`${r.sql} >= ? AND ${r.sql} < ?`);
-    bindings.push(r.bind(td.range.from), r.bind(td.range.to));
-  }
+  const { where, bindings } = liveWhere(q, codec);
   const select = needed.length === 0 ? "1" : needed.map((c) => codec.resolve(c).sql).join(", ");
-  const text = `SELECT ${select} FROM ${storageTable(q.table)}${conditions.length ? ` WHERE ${conditions.join(" AND ")}` : ""}`;
+  const text = `SELECT ${select} FROM ${storageTable(q.table)}${where}`;
   const integer = q.measures.map((m) => m.column !== undefined && typeOf(m.column) === "integer");
   const ops = q.measures.map((m, i) => opsOf(m, integer[i] as boolean));
   const groups = new Map<string, { key: KeyValue[]; states: unknown[] }>();
@@ -232,4 +221,28 @@ function compare(a: unknown, b: unknown): number {
   const x = String(a);
   const y = String(b);
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * The WHERE clause of a live read, shared by the GROUP BY and the partial-state paths: `where`
+ * compiled with the table's resolver (values bound) and the time column's half-open range.
+ */
+export function liveWhere(
+  q: AnalyticsQuery,
+  codec: ReturnType<Tables["rows"]["codec"]>,
+): { where: string; bindings: SqlBinding[] } {
+  const conditions: string[] = [];
+  const bindings: SqlBinding[] = [];
+  if (q.where) {
+    const compiled = compilePredicate(q.where, { resolve: codec.resolve });
+    conditions.push(`(${compiled.sql})`);
+    bindings.push(...compiled.bindings);
+  }
+  const td = q.timeDimension;
+  if (td?.range) {
+    const r = codec.resolve(td.column);
+    conditions.push(`${r.sql} >= ? AND ${r.sql} < ?`);
+    bindings.push(r.bind(td.range.from), r.bind(td.range.to));
+  }
+  return { where: conditions.length ? ` WHERE ${conditions.join(" AND ")}` : "", bindings };
 }
