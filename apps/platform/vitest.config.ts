@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { SOURCE_CONDITION } from "../../vitest.source.ts";
 import { RATE_LIMIT_TEST_PLANS } from "./test/rate-limit-plans.ts";
 
 /**
@@ -8,6 +9,9 @@ import { RATE_LIMIT_TEST_PLANS } from "./test/rate-limit-plans.ts";
  * with the fixtures and a test secret added here so a fresh clone needs no .dev.vars.
  */
 export default defineConfig({
+  // The plugin adds workerd's own conditions after this one (tests run in Vite's ssr environment).
+  resolve: { conditions: [SOURCE_CONDITION] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, "workerd", "worker", "module", "browser"] } },
   plugins: [
     cloudflareTest({
       main: "./test/worker.ts",

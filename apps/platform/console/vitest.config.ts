@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { sourceResolve } from "../../../vitest.source.ts";
 
 /**
  * The ops console's tests: view-model unit tests (Node) and the browser tests, which start the
@@ -6,6 +7,7 @@ import { defineConfig } from "vitest/config";
  * time: they share the machine's two cores with everything else).
  */
 export default defineConfig({
+  ...sourceResolve,
   test: {
     name: "console",
     environment: "node",

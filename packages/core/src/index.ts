@@ -84,5 +84,5 @@ export {
   type StoragePorts,
   type TransactionSync,
 } from "./sql.ts";
-export { describeZodError, formatPath, parseOrThrow } from "./validation.ts";
+export { type AnySchema, describeZodError, formatPath, parseOrThrow, safeParse } from "./validation.ts";
 export { scopedWake, type Wake, type WakeEvent, type WakeRouter } from "./wake.ts";
