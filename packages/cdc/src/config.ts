@@ -4,45 +4,40 @@
  * @module
  */
 import { parseOrThrow } from "@durable/core";
-import { z } from "zod";
+import { z } from "zod/mini";
+
+/** An integer of at least `min` (and at most `max`), `fallback` when absent. */
+function int(fallback: number, min: number, max?: number) {
+  return z._default(z.int().check(z.gte(min), ...(max === undefined ? [] : [z.lte(max)])), fallback);
+}
 
 /** The configuration accepted by {@link createCdc} (every field has a default). */
-export const CdcConfigSchema = z
-  .object({
-    /** Delay between a captured write and its drain wake-up. */
-    batchDelayMs: z.number().int().min(0).max(60_000).default(100),
-    /** Backlog (newest LSN − minimum committed offset) at which writes are refused. */
-    maxBacklogEvents: z.number().int().min(1).default(1_000_000),
-    /** How long events stay without any consumer. */
-    retentionMs: z
-      .number()
-      .int()
-      .min(1000)
-      .default(24 * 3600 * 1000),
-    /** Interval of heartbeats (advancing consumers that only have filtered-out events). */
-    heartbeatMs: z.number().int().min(100).default(60_000),
-    /** Delivery attempts before a batch goes to the DLQ. */
-    maxAttempts: z.number().int().min(1).max(100).default(8),
-    /** Largest table an initial snapshot copies. */
-    maxSnapshotRows: z.number().int().min(0).default(2_000_000),
-    /** Most events per consumer per wake-up. */
-    drainMaxEvents: z.number().int().min(1).default(10_000),
-    /** Most time per consumer per wake-up. */
-    drainMaxMs: z.number().int().min(1).default(5_000),
-    /** Parquet sink: flush at this many rows … */
-    parquetMaxRows: z.number().int().min(1).default(50_000),
-    /** … or this many bytes of events … */
-    parquetMaxBytes: z
-      .number()
-      .int()
-      .min(1)
-      .default(32 * 1024 * 1024),
-    /** … or this long after the first pending event. */
-    parquetMaxAgeMs: z.number().int().min(1).default(60_000),
-    /** A push that takes longer fails (then retries). */
-    sinkTimeoutMs: z.number().int().min(1).default(30_000),
-  })
-  .strict();
+export const CdcConfigSchema = z.strictObject({
+  /** Delay between a captured write and its drain wake-up. */
+  batchDelayMs: int(100, 0, 60_000),
+  /** Backlog (newest LSN − minimum committed offset) at which writes are refused. */
+  maxBacklogEvents: int(1_000_000, 1),
+  /** How long events stay without any consumer. */
+  retentionMs: int(24 * 3600 * 1000, 1000),
+  /** Interval of heartbeats (advancing consumers that only have filtered-out events). */
+  heartbeatMs: int(60_000, 100),
+  /** Delivery attempts before a batch goes to the DLQ. */
+  maxAttempts: int(8, 1, 100),
+  /** Largest table an initial snapshot copies. */
+  maxSnapshotRows: int(2_000_000, 0),
+  /** Most events per consumer per wake-up. */
+  drainMaxEvents: int(10_000, 1),
+  /** Most time per consumer per wake-up. */
+  drainMaxMs: int(5_000, 1),
+  /** Parquet sink: flush at this many rows … */
+  parquetMaxRows: int(50_000, 1),
+  /** … or this many bytes of events … */
+  parquetMaxBytes: int(32 * 1024 * 1024, 1),
+  /** … or this long after the first pending event. */
+  parquetMaxAgeMs: int(60_000, 1),
+  /** A push that takes longer fails (then retries). */
+  sinkTimeoutMs: int(30_000, 1),
+});
 
 /** The parsed configuration. */
 export type CdcConfig = z.output<typeof CdcConfigSchema>;

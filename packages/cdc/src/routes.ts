@@ -4,7 +4,7 @@
  * @module
  */
 import { json, parseOrThrow, type Route } from "@durable/core";
-import { z } from "zod";
+import { z } from "zod/mini";
 import type { Cdc } from "./cdc.ts";
 import { cdcError } from "./errors.ts";
 import { LsnBodySchema, TrackBodySchema } from "./schemas.ts";
@@ -15,17 +15,11 @@ function intParam(value: string | null, name: string): number | undefined {
   return Number(value);
 }
 
-const ReplaySchema = z
-  .object({ consumer: z.string(), lsns: z.array(z.number().int()).max(10_000).optional() })
-  .strict();
+const Lsns = z.array(z.int()).check(z.maxLength(10_000));
+const ReplaySchema = z.strictObject({ consumer: z.string(), lsns: z.optional(Lsns) });
 const DlqDeleteSchema = z
-  .object({
-    consumer: z.string(),
-    lsns: z.array(z.number().int()).max(10_000).optional(),
-    olderThanMs: z.number().int().min(0).optional(),
-  })
-  .strict()
-  .refine((b) => b.lsns !== undefined || b.olderThanMs !== undefined, "give lsns or olderThanMs");
+  .strictObject({ consumer: z.string(), lsns: z.optional(Lsns), olderThanMs: z.optional(z.int().check(z.gte(0))) })
+  .check(z.refine((b) => b.lsns !== undefined || b.olderThanMs !== undefined, "give lsns or olderThanMs"));
 
 /** The routes of the cdc capability. */
 export function cdcRoutes(cdc: Cdc): Route[] {
