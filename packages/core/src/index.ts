@@ -84,5 +84,19 @@ export {
   type StoragePorts,
   type TransactionSync,
 } from "./sql.ts";
+export {
+  ARROW_STREAM,
+  isTabular,
+  JSON_MEDIA_TYPE,
+  negotiateFormat,
+  TABULAR_MEDIA_TYPES,
+  type TabularColumn,
+  type TabularFormat,
+  type TabularInit,
+  TabularResult,
+  type TabularRow,
+  type TabularType,
+  tabular,
+} from "./tabular.ts";
 export { type AnySchema, describeZodError, formatPath, parseOrThrow, safeParse } from "./validation.ts";
 export { scopedWake, type Wake, type WakeEvent, type WakeRouter } from "./wake.ts";
