@@ -7,10 +7,10 @@
  * column name to a SQL expression and converts each value to a binding.
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { PlatformError } from "./errors.ts";
 import { SQL_LIMITS, type SqlBinding } from "./sql.ts";
-import { describeZodError } from "./validation.ts";
+import { describeZodError, safeParse } from "./validation.ts";
 
 /** A value a predicate compares against. */
 export type PredicateValue = string | number | boolean | null;
@@ -39,7 +39,7 @@ export const PREDICATE_LIMITS = {
 } as const;
 
 const ValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-const ColSchema = z.string().min(1).max(128);
+const ColSchema = z.string().check(z.minLength(1), z.maxLength(128));
 
 /** The zod schema of one leaf of a {@link Predicate}, discriminated by `op`. */
 export const PredicateLeafSchema = z.discriminatedUnion("op", [
@@ -48,30 +48,34 @@ export const PredicateLeafSchema = z.discriminatedUnion("op", [
   z.strictObject({
     col: ColSchema,
     op: z.literal("in"),
-    values: z.array(ValueSchema).min(1).max(PREDICATE_LIMITS.maxInValues),
+    values: z.array(ValueSchema).check(z.minLength(1), z.maxLength(PREDICATE_LIMITS.maxInValues)),
   }),
-  z.strictObject({ col: ColSchema, op: z.literal("like"), pattern: z.string().max(PREDICATE_LIMITS.maxPatternLength) }),
+  z.strictObject({
+    col: ColSchema,
+    op: z.literal("like"),
+    pattern: z.string().check(z.maxLength(PREDICATE_LIMITS.maxPatternLength)),
+  }),
   z.strictObject({ col: ColSchema, op: z.enum(["isNull", "isNotNull"]) }),
 ]);
 
 /** The zod schema of a {@link Predicate} (shape only; limits are checked by {@link parsePredicate}). */
-export const PredicateSchema: z.ZodType<Predicate> = z.lazy(() =>
+export const PredicateSchema: z.ZodMiniType<Predicate> = z.lazy(() =>
   z.union([
     PredicateLeafSchema,
-    z.strictObject({ and: z.array(PredicateSchema).min(1) }),
-    z.strictObject({ or: z.array(PredicateSchema).min(1) }),
+    z.strictObject({ and: z.array(PredicateSchema).check(z.minLength(1)) }),
+    z.strictObject({ or: z.array(PredicateSchema).check(z.minLength(1)) }),
     z.strictObject({ not: PredicateSchema }),
   ]),
-) as z.ZodType<Predicate>;
+) as z.ZodMiniType<Predicate>;
 
-const AndSchema = z.strictObject({ and: z.array(z.unknown()).min(1) });
-const OrSchema = z.strictObject({ or: z.array(z.unknown()).min(1) });
+const AndSchema = z.strictObject({ and: z.array(z.unknown()).check(z.minLength(1)) });
+const OrSchema = z.strictObject({ or: z.array(z.unknown()).check(z.minLength(1)) });
 const NotSchema = z.strictObject({ not: z.unknown() });
 
 /** Validates node by node, so that an error names the exact path (`where.and[2].value`). */
 function validateNode(value: unknown, path: string): Predicate {
-  const check = <T>(schema: z.ZodType<T>): T => {
-    const result = schema.safeParse(value);
+  const check = <T>(schema: z.ZodMiniType<T>): T => {
+    const result = safeParse(schema, value);
     if (!result.success) throw invalid(describeZodError(result.error, path));
     return result.data;
   };

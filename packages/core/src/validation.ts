@@ -7,7 +7,7 @@
  * host Worker's own zod. Any zod 4 schema is accepted: `zod/mini` or full `zod`.
  * @module
  */
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
 import { PlatformError } from "./errors.ts";
 
