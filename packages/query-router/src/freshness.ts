@@ -4,7 +4,8 @@
  * level, else `dashboard`). Budget 0 means realtime: no cache, no rollup.
  * @module
  */
-import { z } from "zod";
+import { safeParse } from "@durable/core";
+import { z } from "zod/mini";
 import { qrError } from "./errors.ts";
 
 /** How old an answer may be, by name. */
@@ -44,12 +45,12 @@ export interface RoutingOptions {
 
 /** zod schema of {@link RoutingOptions}; the budget rules are checked by {@link parseRouting}. */
 export const RoutingOptionsSchema = z.strictObject({
-  freshness: z.unknown().optional(),
-  maxStalenessMs: z.unknown().optional(),
-  allowPartial: z.boolean().optional(),
-  cacheResult: z.boolean().optional(),
-  deadlineMs: z.number().int().min(1).max(30_000).optional(),
-  explain: z.boolean().optional(),
+  freshness: z.optional(z.unknown()),
+  maxStalenessMs: z.optional(z.unknown()),
+  allowPartial: z.optional(z.boolean()),
+  cacheResult: z.optional(z.boolean()),
+  deadlineMs: z.optional(z.int().check(z.gte(1), z.lte(30_000))),
+  explain: z.optional(z.boolean()),
 });
 
 /** True for a level name. */
@@ -74,7 +75,7 @@ export function parseFreshness(value: unknown, path = "routing.freshness"): Fres
  */
 export function parseRouting(input: unknown): RoutingOptions {
   if (input === undefined || input === null) return {};
-  const parsed = RoutingOptionsSchema.safeParse(input);
+  const parsed = safeParse(RoutingOptionsSchema, input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw qrError("INVALID_QUERY", `routing.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`);

@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { Sql } from "@durable/core";
+import { type Sql, safeParse } from "@durable/core";
 import type { CostEstimator } from "@durable/cost-estimator";
 import type { AnalyticsQuery } from "@durable/pre-agg";
 import type { Tables } from "@durable/tables";
-import { z } from "zod";
+import { z } from "zod/mini";
 import type { Routed } from "./answer.ts";
 import { qrError } from "./errors.ts";
 import type { FanOut } from "./fan-out.ts";
@@ -20,12 +20,11 @@ import { columnsOf, mergePartials, orderAndLimit } from "./partial-states.ts";
 import { parseQuery } from "./query-input.ts";
 import { fanOutEstimate, type ShardTransport, shardTargets } from "./shards.ts";
 
+/** A table or column name as a join names it. */
+const Name = z.string().check(z.minLength(1), z.maxLength(128));
+
 /** zod schema of a join (the type is checked by `planJoin`: UNSUPPORTED_JOIN). */
-export const JoinSpecSchema = z.strictObject({
-  type: z.string(),
-  table: z.string().min(1).max(128),
-  on: z.tuple([z.string().min(1).max(128), z.string().min(1).max(128)]),
-});
+export const JoinSpecSchema = z.strictObject({ type: z.string(), table: Name, on: z.tuple([Name, Name]) });
 
 /** Bytes per needed column assumed by the join estimates (stored values plus JSON overhead). */
 const BYTES_PER_COLUMN = 24;
@@ -49,7 +48,7 @@ export interface JoinContext {
  * @throws {INVALID_QUERY} · {UNSUPPORTED_JOIN} 400
  */
 export function parseJoin(input: unknown): JoinSpec {
-  const r = JoinSpecSchema.safeParse(input);
+  const r = safeParse(JoinSpecSchema, input);
   if (!r.success) {
     const issue = r.error.issues[0];
     throw qrError("INVALID_QUERY", `join.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`);

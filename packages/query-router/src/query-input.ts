@@ -5,7 +5,7 @@
  * against its columns.
  * @module
  */
-import { PREDICATE_LIMITS, type Predicate, parsePredicate } from "@durable/core";
+import { PREDICATE_LIMITS, type Predicate, parsePredicate, safeParse } from "@durable/core";
 import { type AnalyticsQuery, AnalyticsQuerySchema } from "@durable/pre-agg";
 import type { ColumnDef } from "@durable/tables";
 import { qrError } from "./errors.ts";
@@ -72,7 +72,7 @@ export function parseQuery(input: unknown): AnalyticsQuery {
     }
     parseWhere(raw.where);
   }
-  const parsed = AnalyticsQuerySchema.safeParse(input);
+  const parsed = safeParse(AnalyticsQuerySchema, input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue?.path.length ? `query.${issue.path.join(".")}` : "query";

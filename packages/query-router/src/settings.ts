@@ -3,8 +3,8 @@
  * and its sharded tables (`qr_shards`), kept in memory as a copy of SQLite.
  * @module
  */
-import type { Sql } from "@durable/core";
-import { z } from "zod";
+import { type Sql, safeParse } from "@durable/core";
+import { z } from "zod/mini";
 import { qrError } from "./errors.ts";
 import { DEFAULT_FRESHNESS, type Freshness, parseFreshness } from "./freshness.ts";
 
@@ -20,8 +20,8 @@ export interface RouterSettings {
 
 /** `PUT /query/settings` body. */
 export const SettingsBodySchema = z.strictObject({
-  defaultFreshness: z.unknown().optional(),
-  platformAggregation: z.boolean().optional(),
+  defaultFreshness: z.optional(z.unknown()),
+  platformAggregation: z.optional(z.boolean()),
 });
 
 /** Settings and shard counts over `qr_settings` and `qr_shards`. */
@@ -57,7 +57,7 @@ export class SettingsStore {
    * @throws {UNKNOWN_FRESHNESS} · {INVALID_SETTINGS} 400
    */
   update(input: unknown): RouterSettings {
-    const parsed = SettingsBodySchema.safeParse(input ?? {});
+    const parsed = safeParse(SettingsBodySchema, input ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw qrError("INVALID_SETTINGS", `${issue?.path.join(".") || "settings"}: ${issue?.message ?? "invalid"}`);

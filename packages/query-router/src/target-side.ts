@@ -4,10 +4,10 @@
  * are validated here before any SQL.
  * @module
  */
-import type { Sql } from "@durable/core";
+import { type Sql, safeParse } from "@durable/core";
 import type { AnalyticsQuery } from "@durable/pre-agg";
 import type { Tables } from "@durable/tables";
-import { z } from "zod";
+import { z } from "zod/mini";
 import { qrError } from "./errors.ts";
 import { type JoinPartialRequest, joinAggregate, readSide, type SideRequest, type SideRow } from "./join-exec.ts";
 import { parseJoin } from "./join-route.ts";
@@ -15,23 +15,23 @@ import { computePartial, type PartialAnswer } from "./partial-states.ts";
 import { parseQuery } from "./query-input.ts";
 import type { TargetEstimate } from "./shards.ts";
 
-const Name = z.string().min(1).max(128);
+const Name = z.string().check(z.minLength(1), z.maxLength(128));
 const Value = z.union([z.string(), z.number(), z.null()]);
 const SideRequestSchema = z.strictObject({
   table: Name,
-  columns: z.array(Name).max(64),
+  columns: z.array(Name).check(z.maxLength(64)),
   key: Name,
   filter: z.strictObject({
-    keys: z.array(Value).max(10_000).optional(),
-    partition: z.tuple([z.number().int().min(0), z.number().int().min(1).max(64)]).optional(),
+    keys: z.optional(z.array(Value).check(z.maxLength(10_000))),
+    partition: z.optional(z.tuple([z.int().check(z.gte(0)), z.int().check(z.gte(1), z.lte(64))])),
   }),
-  where: z.unknown().optional(),
+  where: z.optional(z.unknown()),
 });
 
 /** Reads a side for a coordinator. */
 export function serveSideRows(tables: Tables, sql: Sql, input: unknown, deadlineAt: number, now: number): SideRow[] {
   if (now > deadlineAt) throw qrError("DEADLINE_EXCEEDED", "the deadline passed before the read");
-  const r = SideRequestSchema.safeParse(input);
+  const r = safeParse(SideRequestSchema, input);
   if (!r.success) throw qrError("INVALID_QUERY", `side request: ${r.error.issues[0]?.message ?? "invalid"}`);
   return readSide(tables, sql, r.data as SideRequest);
 }
