@@ -4,8 +4,8 @@
  * the code the issue names (a bad dimension count is `INVALID_DIMENSIONS`, not a generic 400).
  * @module
  */
-import { describeZodError, formatPath } from "@durable/core";
-import { z } from "zod";
+import { describeZodError, formatPath, safeParse } from "@durable/core";
+import { z } from "zod/mini";
 import { vectorError } from "./errors.ts";
 import { VECTOR_LIMITS as L } from "./limits.ts";
 import { utf8Length } from "./utf8.ts";
@@ -17,34 +17,36 @@ export type Metric = (typeof METRICS)[number];
 
 /** A declared (filterable) metadata property. */
 export const MetadataIndexSchema = z.strictObject({
-  property: z
-    .string()
-    .min(1)
-    .max(L.maxFilterKeyChars)
-    .refine((p) => !p.includes('"') && !p.startsWith("$"), 'no `"` and no leading `$`'),
+  property: z.string().check(
+    z.minLength(1),
+    z.maxLength(L.maxFilterKeyChars),
+    z.refine((p) => !p.includes('"') && !p.startsWith("$"), 'no `"` and no leading `$`'),
+  ),
   type: z.enum(["string", "number", "boolean"]),
 });
 
 /** The zod schema of an index configuration. */
 export const IndexConfigSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[a-z0-9_-]+$/, "1–64 bytes of [a-z0-9_-]")
-    .refine((n) => utf8Length(n) <= L.maxIndexNameBytes, "at most 64 bytes"),
-  dimensions: z.number().int().min(L.minDimensions).max(L.maxDimensions),
+  name: z.string().check(
+    z.regex(/^[a-z0-9_-]+$/, "1–64 bytes of [a-z0-9_-]"),
+    z.refine((n) => utf8Length(n) <= L.maxIndexNameBytes, "at most 64 bytes"),
+  ),
+  dimensions: z.int().check(z.gte(L.minDimensions), z.lte(L.maxDimensions)),
   metric: z.enum(METRICS),
-  metadataIndexes: z
-    .array(MetadataIndexSchema)
-    .max(L.maxMetadataIndexes)
-    .refine((a) => new Set(a.map((m) => m.property)).size === a.length, "properties must be unique")
-    .default([]),
-  embedder: z.string().min(1).max(128).optional(),
+  metadataIndexes: z._default(
+    z.array(MetadataIndexSchema).check(
+      z.maxLength(L.maxMetadataIndexes),
+      z.refine((a) => new Set(a.map((m) => m.property)).size === a.length, "properties must be unique"),
+    ),
+    [],
+  ),
+  embedder: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   /** Vectors before IVF is trained and used (local backend). */
-  ivfThreshold: z.number().int().min(16).max(10_000_000).default(L.defaultIvfThreshold),
+  ivfThreshold: z._default(z.int().check(z.gte(16), z.lte(10_000_000)), L.defaultIvfThreshold),
   /** Lists an IVF query scans (local backend). */
-  nprobe: z.number().int().min(1).max(L.maxLists).default(L.defaultNprobe),
+  nprobe: z._default(z.int().check(z.gte(1), z.lte(L.maxLists)), L.defaultNprobe),
   /** Candidates re-scored from float32 (local backend); default max(10 × topK, 100). */
-  rerank: z.number().int().min(1).max(10_000).optional(),
+  rerank: z.optional(z.int().check(z.gte(1), z.lte(10_000))),
 });
 
 /** A configuration as a caller writes it. */
@@ -66,7 +68,7 @@ const CODE_BY_FIELD = {
  *   {TOO_MANY_METADATA_INDEXES} · {INVALID_CONFIG} 400
  */
 export function parseIndexConfig(input: unknown): IndexConfig {
-  const result = IndexConfigSchema.safeParse(input);
+  const result = safeParse(IndexConfigSchema, input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue?.path[0];

@@ -5,7 +5,7 @@
  * @module
  */
 import { json, parseOrThrow, type Route } from "@durable/core";
-import { z } from "zod";
+import { z } from "zod/mini";
 import type { VectorApi } from "./api.ts";
 import type { LabelledPair } from "./embed/calibrate.ts";
 import type { QueryOptions } from "./types.ts";
@@ -17,16 +17,16 @@ export const SMALL_BODY_BYTES = 1024 * 1024;
 
 const VectorsBody = z.object({ vectors: z.array(z.unknown()) });
 const ItemsBody = z.object({
-  items: z.array(z.object({ id: z.string(), text: z.unknown(), metadata: z.unknown().optional() })),
+  items: z.array(z.object({ id: z.string(), text: z.unknown(), metadata: z.optional(z.unknown()) })),
 });
 const IdsBody = z.object({ ids: z.array(z.unknown()) });
 const QueryFields = {
-  topK: z.unknown().optional(),
-  filter: z.unknown().optional(),
-  namespace: z.unknown().optional(),
-  returnValues: z.unknown().optional(),
-  returnMetadata: z.unknown().optional(),
-  nprobe: z.unknown().optional(),
+  topK: z.optional(z.unknown()),
+  filter: z.optional(z.unknown()),
+  namespace: z.optional(z.unknown()),
+  returnValues: z.optional(z.unknown()),
+  returnMetadata: z.optional(z.unknown()),
+  nprobe: z.optional(z.unknown()),
 };
 const QueryBody = z.strictObject({ vector: z.unknown(), ...QueryFields });
 const SearchBody = z.strictObject({ text: z.unknown(), ...QueryFields });

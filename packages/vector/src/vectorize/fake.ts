@@ -6,7 +6,7 @@
  * vectors written before the metadata index of its property existed.
  * @module
  */
-import { type Clock, isPlatformError, systemClock } from "@durable/core";
+import { type Clock, isPlatformError, parseOrThrow, systemClock } from "@durable/core";
 import { IndexConfigSchema, type MetadataIndex, type Metric } from "../config.ts";
 import { matchesFilter, parseFilter } from "../filter.ts";
 import { parseQueryOptions } from "../query-options.ts";
@@ -113,7 +113,7 @@ export class VectorizeFake implements VectorizeLike {
   }
 
   #config() {
-    return IndexConfigSchema.parse({
+    return parseOrThrow(IndexConfigSchema, {
       name: "fake",
       dimensions: this.dimensions,
       metric: this.metric,
