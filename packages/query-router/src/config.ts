@@ -5,7 +5,7 @@
  * @module
  */
 import { parseOrThrow } from "@durable/core";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 
 const MB = 1024 * 1024;
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { safeParse } from "@durable/core";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { qrError } from "./errors.ts";
 
 /** How old an answer may be, by name. */

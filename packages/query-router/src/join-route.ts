@@ -10,7 +10,7 @@ import { type Sql, safeParse } from "@durable/core";
 import type { CostEstimator } from "@durable/cost-estimator";
 import type { AnalyticsQuery } from "@durable/pre-agg";
 import type { Tables } from "@durable/tables";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import type { Routed } from "./answer.ts";
 import { qrError } from "./errors.ts";
 import type { FanOut } from "./fan-out.ts";

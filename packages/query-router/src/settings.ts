@@ -4,7 +4,7 @@
  * @module
  */
 import { type Sql, safeParse } from "@durable/core";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { qrError } from "./errors.ts";
 import { DEFAULT_FRESHNESS, type Freshness, parseFreshness } from "./freshness.ts";
 

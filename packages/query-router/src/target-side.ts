@@ -7,7 +7,7 @@
 import { type Sql, safeParse } from "@durable/core";
 import type { AnalyticsQuery } from "@durable/pre-agg";
 import type { Tables } from "@durable/tables";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { qrError } from "./errors.ts";
 import { type JoinPartialRequest, joinAggregate, readSide, type SideRequest, type SideRow } from "./join-exec.ts";
 import { parseJoin } from "./join-route.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { describeZodError, formatPath, safeParse } from "@durable/core";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { vectorError } from "./errors.ts";
 import { VECTOR_LIMITS as L } from "./limits.ts";
 import { utf8Length } from "./utf8.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { json, parseOrThrow, type Route } from "@durable/core";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import type { VectorApi } from "./api.ts";
 import type { LabelledPair } from "./embed/calibrate.ts";
 import type { QueryOptions } from "./types.ts";
