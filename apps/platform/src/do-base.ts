@@ -21,11 +21,14 @@ import {
   type CapabilityDefinition,
   Composition,
   errorResponse,
+  isTabular,
   json,
+  negotiateFormat,
   PlatformError,
   type Route,
   r2BlobStore,
   systemClock,
+  type TabularFormat,
 } from "@durable/core";
 import { authenticate } from "./auth.ts";
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "./body.ts";
@@ -226,6 +229,8 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
         route.scope ?? (route.method === "GET" ? "read" : "write"),
       );
       this.#claim(path.tenant);
+      // A route that answers rows picks JSON or Arrow from Accept before anything runs (406 for neither).
+      const format: TabularFormat = route.tabular ? negotiateFormat(request.headers.get("accept")) : "json";
       // The gates (the tenant's quota) decide before any body is read.
       for (const c of this.#composition.capabilities) {
         if (!c.gate) continue;
@@ -247,7 +252,7 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
         requestId,
         request,
       });
-      return withHeaders(result instanceof Response ? result : json(result ?? null), gateHeaders);
+      return withHeaders(await answerOf(result, format, route.tabular === true), gateHeaders);
     } catch (err) {
       if (!(err instanceof PlatformError)) {
         console.error(
@@ -263,6 +268,22 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
     await this.ready();
     await this.#composition.alarmOwner?.onAlarm();
   }
+}
+
+/**
+ * The response of a handler's result: a Response as it is; a tabular result in Arrow when that
+ * was negotiated (the encoder is imported on first use, so a Worker that never asks for Arrow
+ * never initialises apache-arrow); anything else, a tabular result included, as JSON. A tabular
+ * route's answers vary with Accept.
+ */
+async function answerOf(result: unknown, format: TabularFormat, tabular: boolean): Promise<Response> {
+  if (result instanceof Response) return result;
+  const headers = tabular ? { vary: "accept" } : {};
+  if (format === "arrow" && isTabular(result)) {
+    const { arrowResponse } = await import("@durable/core/arrow");
+    return arrowResponse(result, headers);
+  }
+  return json(result ?? null, 200, headers);
 }
 
 /** Reads a body to its end and drops it (an early answer's unread upload). */

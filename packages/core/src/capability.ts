@@ -59,6 +59,12 @@ export interface Route {
    * the bytes it reads against `maxBodyBytes` (a missing or false Content-Length).
    */
   body?: "json" | "stream";
+  /**
+   * The route answers rows as a `TabularResult` (`tabular()`), so it can answer an Arrow IPC
+   * stream as well as JSON: the host negotiates from `Accept` before the handler runs (406
+   * NOT_ACCEPTABLE for neither) and encodes the result it returns. docs/arrow.md.
+   */
+  tabular?: boolean;
   handle(request: RouteRequest): RouteResult | Promise<RouteResult>;
 }
 
