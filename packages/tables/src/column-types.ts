@@ -5,7 +5,7 @@
  * @module
  */
 import type { SqlBinding, SqlValue } from "@durable/core";
-import { z } from "zod";
+import * as z from "zod/mini";
 
 /** The seven column types. */
 export const COLUMN_TYPES = ["integer", "real", "text", "blob", "boolean", "timestamp", "json"] as const;
@@ -74,7 +74,13 @@ export function parseIsoTimestamp(text: string): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-const integer = z.number().int().refine(Number.isSafeInteger, "must be a safe integer");
+const integer = z.number().check(z.int(), z.refine(Number.isSafeInteger, "must be a safe integer"));
+
+/** Fails a transform with `message` (what full zod's `ctx.addIssue` did). */
+function reject(ctx: z.core.ParsePayload, message: string): never {
+  ctx.issues.push({ code: "custom", message, input: ctx.value });
+  return z.NEVER;
+}
 
 /**
  * The zod schema of an input value of `type`, transformed to the SQL binding that is stored.
@@ -82,7 +88,7 @@ const integer = z.number().int().refine(Number.isSafeInteger, "must be a safe in
  * or base64 string), boolean (true/false or 0/1), timestamp (epoch ms or an ISO string),
  * json (any JSON value, ≤ 1 MiB serialized).
  */
-export function valueSchema(type: ColumnType): z.ZodType<SqlBinding> {
+export function valueSchema(type: ColumnType): z.ZodMiniType<SqlBinding> {
   switch (type) {
     case "integer":
       return integer;
@@ -94,46 +100,55 @@ export function valueSchema(type: ColumnType): z.ZodType<SqlBinding> {
       return z.union(
         [
           z.instanceof(Uint8Array),
-          z.instanceof(ArrayBuffer).transform((b) => new Uint8Array(b)),
-          z.string().transform((s, ctx) => {
-            const bytes = fromBase64(s);
-            if (bytes === undefined) {
-              ctx.addIssue({ code: "custom", message: "blob must be base64" });
-              return z.NEVER;
-            }
-            return bytes;
-          }),
+          z.pipe(
+            z.instanceof(ArrayBuffer),
+            z.transform((b: ArrayBuffer) => new Uint8Array(b)),
+          ),
+          z.pipe(
+            z.string(),
+            z.transform((s: string, ctx) => fromBase64(s) ?? reject(ctx, "blob must be base64")),
+          ),
         ],
         { error: "blob must be bytes or a base64 string" },
       );
     case "boolean":
-      return z.union([z.boolean().transform((b) => (b ? 1 : 0)), z.literal(0), z.literal(1)], {
-        error: "boolean must be true, false, 0 or 1",
-      });
+      return z.union(
+        [
+          z.pipe(
+            z.boolean(),
+            z.transform((b: boolean) => (b ? 1 : 0)),
+          ),
+          z.literal(0),
+          z.literal(1),
+        ],
+        {
+          error: "boolean must be true, false, 0 or 1",
+        },
+      );
     case "timestamp":
       return z.union(
         [
           integer,
-          z.string().transform((s, ctx) => {
-            const ms = parseIsoTimestamp(s);
-            if (ms === undefined) {
-              ctx.addIssue({ code: "custom", message: "timestamp must be epoch ms or an ISO 8601 string" });
-              return z.NEVER;
-            }
-            return ms;
-          }),
+          z.pipe(
+            z.string(),
+            z.transform(
+              (s: string, ctx) =>
+                parseIsoTimestamp(s) ?? reject(ctx, "timestamp must be epoch ms or an ISO 8601 string"),
+            ),
+          ),
         ],
         { error: "timestamp must be epoch ms or an ISO 8601 string" },
       );
     case "json":
-      return z.json().transform((v, ctx) => {
-        const text = JSON.stringify(v);
-        if (utf8Length(text, MAX_JSON_BYTES) > MAX_JSON_BYTES) {
-          ctx.addIssue({ code: "custom", message: "json value is larger than 1 MiB" });
-          return z.NEVER;
-        }
-        return text;
-      });
+      return z.pipe(
+        z.json(),
+        z.transform((v: z.core.util.JSONType, ctx) => {
+          const text = JSON.stringify(v);
+          return utf8Length(text, MAX_JSON_BYTES) > MAX_JSON_BYTES
+            ? reject(ctx, "json value is larger than 1 MiB")
+            : text;
+        }),
+      );
   }
 }
 

@@ -3,7 +3,7 @@
  * name maps to its SQLite object (`orders` → `t_orders`). Only this module knows the mapping.
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 
 /** `[a-z][a-z0-9_]{0,47}`: lower-case, starts with a letter, at most 48 characters. */
 export const NAME_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
@@ -43,10 +43,12 @@ export function nameProblem(name: string, kind: "table" | "column" | "index"): s
 
 /** zod schema of a user name of the given kind. */
 export function nameSchema(kind: "table" | "column" | "index") {
-  return z.string().superRefine((name, ctx) => {
-    const problem = nameProblem(name, kind);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
+  return z.string().check(
+    z.superRefine((name, ctx) => {
+      const problem = nameProblem(name, kind);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
+  );
 }
 
 /** Double-quotes an identifier (names are validated, quoting is belt and braces). */

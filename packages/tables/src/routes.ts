@@ -4,7 +4,7 @@
  * @module
  */
 import { json, PlatformError, parseOrThrow, type Route, type RouteRequest } from "@durable/core";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { toBase64 } from "./column-types.ts";
 import type { Tables } from "./tables.ts";
 
@@ -13,21 +13,21 @@ export const MAX_WRITE_BODY_BYTES = 10 * 1024 * 1024;
 
 const WriteBodySchema = z.strictObject({
   rows: z.array(z.unknown()),
-  mode: z.enum(["insert", "upsert"]).default("insert"),
+  mode: z._default(z.enum(["insert", "upsert"]), "insert"),
 });
 const DeleteBodySchema = z.strictObject({ keys: z.array(z.unknown()) });
 const PatchBodySchema = z.strictObject({ set: z.record(z.string(), z.unknown()) });
-const CountBodySchema = z.strictObject({ where: z.unknown().optional() }).optional();
-const QueryBodySchema = z
-  .strictObject({
-    where: z.unknown().optional(),
-    orderBy: z.string().optional(),
-    order: z.enum(["asc", "desc"]).optional(),
-    limit: z.number().optional(),
-    cursor: z.string().nullable().optional(),
-    columns: z.array(z.string()).min(1).max(100).optional(),
-  })
-  .optional();
+const CountBodySchema = z.optional(z.strictObject({ where: z.optional(z.unknown()) }));
+const QueryBodySchema = z.optional(
+  z.strictObject({
+    where: z.optional(z.unknown()),
+    orderBy: z.optional(z.string()),
+    order: z.optional(z.enum(["asc", "desc"])),
+    limit: z.optional(z.number()),
+    cursor: z.optional(z.nullable(z.string())),
+    columns: z.optional(z.array(z.string()).check(z.minLength(1), z.maxLength(100))),
+  }),
+);
 
 /**
  * Largest body of a read by POST (`/count`, `/query`): a predicate may hold `in` lists of up to

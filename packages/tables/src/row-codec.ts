@@ -11,8 +11,9 @@ import {
   type SqlBinding,
   type SqlRow,
   type SqlValue,
+  safeParse,
 } from "@durable/core";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { readValue, storedSize, valueSchema } from "./column-types.ts";
 import { invalidRow, tablesError } from "./errors.ts";
 import { quoteIdent } from "./names.ts";
@@ -34,7 +35,7 @@ export interface RowIssue {
 /** Largest stored row, in bytes (DO SQLite caps a value at 2 MiB; we cap the row). */
 export const MAX_ROW_BYTES = SQL_LIMITS.maxValueBytes;
 
-function issueMessage(error: z.ZodError): string {
+function issueMessage(error: z.core.$ZodError): string {
   return error.issues[0]?.message ?? "invalid value";
 }
 
@@ -52,23 +53,23 @@ const DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 export class RowCodec {
   readonly def: TableDef;
   readonly columns: readonly ColumnDef[];
-  readonly #byName: Map<string, { index: number; col: ColumnDef; schema: z.ZodType<SqlBinding> }>;
+  readonly #byName: Map<string, { index: number; col: ColumnDef; schema: z.ZodMiniType<SqlBinding> }>;
   readonly #keyIndexes: number[];
-  readonly #rowSchema: z.ZodType<Record<string, SqlBinding | undefined>>;
+  readonly #rowSchema: z.ZodMiniType<Record<string, SqlBinding | undefined>>;
 
   constructor(def: TableDef) {
     this.def = def;
     this.columns = def.columns;
     this.#byName = new Map(def.columns.map((col, index) => [col.name, { index, col, schema: valueSchema(col.type) }]));
     this.#keyIndexes = def.primaryKey.map((k) => this.#byName.get(k)?.index ?? -1);
-    const shape: Record<string, z.ZodType> = {};
+    const shape: Record<string, z.ZodMiniType> = {};
     for (const [name, { col, schema }] of this.#byName) {
-      let s: z.ZodType = schema;
-      if (col.nullable) s = s.nullable();
-      if (col.nullable || col.default !== undefined) s = s.optional();
+      let s: z.ZodMiniType = schema;
+      if (col.nullable) s = z.nullable(s);
+      if (col.nullable || col.default !== undefined) s = z.optional(s);
       shape[name] = s;
     }
-    this.#rowSchema = z.object(shape) as unknown as z.ZodType<Record<string, SqlBinding | undefined>>;
+    this.#rowSchema = z.object(shape) as unknown as z.ZodMiniType<Record<string, SqlBinding | undefined>>;
   }
 
   /** Names of the key columns. */
@@ -102,7 +103,7 @@ export class RowCodec {
     for (const key in input) {
       if (!this.#byName.has(key)) return { code: "INVALID_ROW", column: key, reason: "unknown column" };
     }
-    const parsed = this.#rowSchema.safeParse(input);
+    const parsed = safeParse(this.#rowSchema, input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const col = String(issue?.path[0]);
@@ -173,7 +174,7 @@ export class RowCodec {
     }
     return parts.map((p, i) => {
       const entry = this.#byName.get(names[i] as string);
-      const parsed = entry?.schema.safeParse(p);
+      const parsed = entry && safeParse(entry.schema, p);
       if (!parsed?.success || parsed.data === null) {
         throw tablesError(
           "INVALID_KEY",
@@ -226,7 +227,7 @@ export class RowCodec {
         out.push([entry.index, null]);
         continue;
       }
-      const parsed = entry.schema.safeParse(value);
+      const parsed = safeParse(entry.schema, value);
       if (!parsed.success) throw invalidRow(`set.${name}: ${issueMessage(parsed.error)}`);
       out.push([entry.index, parsed.data]);
     }
@@ -253,7 +254,7 @@ export class RowCodec {
             status: 400,
           });
         }
-        const parsed = schema.safeParse(value);
+        const parsed = safeParse(schema, value);
         if (!parsed.success) {
           throw new PlatformError("INVALID_PREDICATE", `${col.name}: ${issueMessage(parsed.error)}`, { status: 400 });
         }

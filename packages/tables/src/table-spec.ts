@@ -4,8 +4,8 @@
  * defaults), and the stored definition type.
  * @module
  */
-import { describeZodError, formatPath, type SqlBinding } from "@durable/core";
-import { z } from "zod";
+import { type AnySchema, describeZodError, formatPath, type SqlBinding, safeParse } from "@durable/core";
+import * as z from "zod/mini";
 import { COLUMN_TYPES, type ColumnType, sqlLiteral, utf8Length, valueSchema } from "./column-types.ts";
 import { invalidSchema } from "./errors.ts";
 import { nameSchema } from "./names.ts";
@@ -28,23 +28,23 @@ const KEY_TYPES = new Set<ColumnType>(["integer", "real", "text", "boolean", "ti
 export const ColumnSpecSchema = z.strictObject({
   name: nameSchema("column"),
   type: z.enum(COLUMN_TYPES),
-  nullable: z.boolean().default(true),
-  default: z.json().optional(),
+  nullable: z._default(z.boolean(), true),
+  default: z.optional(z.json()),
 });
 
 /** zod schema of one index in a request; the name defaults to `idx_<columns>`. */
 export const IndexSpecSchema = z.strictObject({
-  name: nameSchema("index").optional(),
-  columns: z.array(z.string()).min(1).max(TABLE_LIMITS.maxIndexColumns),
-  unique: z.boolean().default(false),
+  name: z.optional(nameSchema("index")),
+  columns: z.array(z.string()).check(z.minLength(1), z.maxLength(TABLE_LIMITS.maxIndexColumns)),
+  unique: z._default(z.boolean(), false),
 });
 
 /** zod schema of a `createTable` request. */
 export const TableSpecSchema = z.strictObject({
   name: nameSchema("table"),
-  columns: z.array(ColumnSpecSchema).min(1).max(TABLE_LIMITS.maxColumns),
-  primaryKey: z.union([z.string(), z.array(z.string()).min(1).max(TABLE_LIMITS.maxKeyColumns)]),
-  indexes: z.array(IndexSpecSchema).max(TABLE_LIMITS.maxIndexes).default([]),
+  columns: z.array(ColumnSpecSchema).check(z.minLength(1), z.maxLength(TABLE_LIMITS.maxColumns)),
+  primaryKey: z.union([z.string(), z.array(z.string()).check(z.minLength(1), z.maxLength(TABLE_LIMITS.maxKeyColumns))]),
+  indexes: z._default(z.array(IndexSpecSchema).check(z.maxLength(TABLE_LIMITS.maxIndexes)), []),
 });
 
 /** Input of `createTable` (before defaults). */
@@ -88,8 +88,8 @@ function fail(path: (string | number)[], message: string): never {
  * Parses untrusted input with `schema`, throwing 400 INVALID_SCHEMA with the zod path.
  * @throws {INVALID_SCHEMA}
  */
-export function parseSpec<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
+export function parseSpec<S extends AnySchema>(schema: S, input: unknown): z.output<S> {
+  const result = safeParse(schema, input);
   if (!result.success) throw invalidSchema(describeZodError(result.error));
   return result.data;
 }
@@ -105,7 +105,7 @@ export function toColumnDef(spec: z.output<typeof ColumnSpecSchema>, path: (stri
       if (!spec.nullable) fail([...path, "default"], "a non-nullable column cannot default to null");
       return def;
     }
-    const parsed = valueSchema(spec.type).safeParse(spec.default);
+    const parsed = safeParse(valueSchema(spec.type), spec.default);
     if (!parsed.success) {
       fail([...path, "default"], parsed.error.issues[0]?.message ?? "does not match the column type");
     }

@@ -8,7 +8,7 @@
  * as it always did. So the fast path changes the speed, never an answer.
  * @module
  */
-import type { SqlBinding } from "@durable/core";
+import { type SqlBinding, safeParse } from "@durable/core";
 import { parseIsoTimestamp, valueSchema } from "../column-types.ts";
 import type { ColumnDef } from "../table-spec.ts";
 import { FALSE_WORDS, fieldValue, INTEGER_TEXT, REAL_TEXT, TRUE_WORDS } from "./text-values.ts";
@@ -69,7 +69,7 @@ function valueConverter(col: ColumnDef): FieldConverter {
       return (text) => {
         const value = fieldValue(col.type, text);
         if (value === null) return UNDECIDED;
-        const parsed = schema.safeParse(value);
+        const parsed = safeParse(schema, value);
         return parsed.success ? parsed.data : UNDECIDED;
       };
     }

@@ -4,7 +4,7 @@
  * @module
  */
 import { parseOrThrow } from "@durable/core";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { tablesError } from "../errors.ts";
 
 /** Largest import body: 100 MB (the DO never holds it; it streams). */
@@ -19,21 +19,31 @@ export const JOB_BATCH_ROWS = 10_000;
 /** The two formats an import reads. */
 export type ImportFormat = "csv" | "ndjson";
 
-const flag = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const flag = z.pipe(
+  z.enum(["true", "false", "1", "0"]),
+  z.transform((v: "true" | "false" | "1" | "0") => v === "true" || v === "1"),
+);
 
 /** The query options of an import. */
 export const ImportOptionsSchema = z.strictObject({
-  mode: z.enum(["insert", "upsert"]).default("insert"),
-  header: flag.default(true),
-  delimiter: z
-    .string()
-    .refine((d) => d.length === 1 && d !== '"' && d !== "\n" && d !== "\r", "one character, not a quote or newline")
-    .default(","),
+  mode: z._default(z.enum(["insert", "upsert"]), "insert"),
+  header: z._default(flag, true),
+  delimiter: z._default(
+    z
+      .string()
+      .check(
+        z.refine(
+          (d) => d.length === 1 && d !== '"' && d !== "\n" && d !== "\r",
+          "one character, not a quote or newline",
+        ),
+      ),
+    ",",
+  ),
   /** Fields read as null (repeat `null=` for several); default: the empty field. */
-  null: z.array(z.string()).default([""]),
-  create: z.literal("infer").optional(),
-  key: z.string().min(1).max(128).optional(),
-  onError: z.enum(["abort", "skip"]).default("abort"),
+  null: z._default(z.array(z.string()), [""]),
+  create: z.optional(z.literal("infer")),
+  key: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  onError: z._default(z.enum(["abort", "skip"]), "abort"),
 });
 
 /** Parsed import options. */
