@@ -2,29 +2,29 @@
  * The estimator's configuration, validated once at composition (zod at the boundary).
  * @module
  */
-import { PlatformError } from "@durable/core";
-import { z } from "zod";
+import { PlatformError, safeParse } from "@durable/core";
+import { z } from "zod/mini";
 import { CostConstantsSchema } from "./cost-model.ts";
 import { estimatorError } from "./errors.ts";
 
 /** zod schema of the estimator's configuration. */
 export const EstimatorConfigSchema = z.strictObject({
   /** HLL precision p (10–16). */
-  hllPrecision: z.number().default(14),
+  hllPrecision: z._default(z.number(), 14),
   /** KLL k (≥ 8). */
-  kllK: z.number().default(200),
+  kllK: z._default(z.number(), 200),
   /** Histogram buckets and MCVs (10–1,000); ANALYZE samples 300 × this. */
-  statisticsTarget: z.number().default(100),
+  statisticsTarget: z._default(z.number(), 100),
   /** SpaceSaving counters per column. */
-  mcvCounters: z.number().int().min(16).max(1024).default(128),
+  mcvCounters: z._default(z.int().check(z.gte(16), z.lte(1024)), 128),
   /** Rows of the reservoir per table. */
-  sampleRows: z.number().int().min(10).max(10_000).default(1000),
+  sampleRows: z._default(z.int().check(z.gte(10), z.lte(10_000)), 1000),
   /** Sketches are written behind at most this long after a change. */
-  flushIntervalMs: z.number().int().min(100).max(600_000).default(10_000),
+  flushIntervalMs: z._default(z.int().check(z.gte(100), z.lte(600_000)), 10_000),
   /** Fingerprints of feedback kept in memory. */
-  feedbackCapacity: z.number().int().min(1).max(1_000_000).default(10_000),
+  feedbackCapacity: z._default(z.int().check(z.gte(1), z.lte(1_000_000)), 10_000),
   /** Cost constants from config (the SQLite ones are replaced by `calibrate()`). */
-  constants: CostConstantsSchema.default({}),
+  constants: z._default(CostConstantsSchema, {}),
 });
 
 /** The configuration as given. */
@@ -38,7 +38,7 @@ export type EstimatorConfig = z.output<typeof EstimatorConfigSchema>;
  * @throws {CONFIG_INVALID} anything else, naming the path
  */
 export function resolveConfig(input: EstimatorConfigInput = {}): EstimatorConfig {
-  const r = EstimatorConfigSchema.safeParse(input);
+  const r = safeParse(EstimatorConfigSchema, input);
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new PlatformError("CONFIG_INVALID", `${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`, {

@@ -6,8 +6,8 @@
  * rollup and live costs in one unit.
  * @module
  */
-import type { Clock, Sql, TransactionSync } from "@durable/core";
-import { z } from "zod";
+import { type Clock, type Sql, safeParse, type TransactionSync } from "@durable/core";
+import { z } from "zod/mini";
 import { estimatorError } from "./errors.ts";
 
 /** Per-unit costs, µs. */
@@ -36,16 +36,16 @@ export const DEFAULT_COST_CONSTANTS: CostConstants = {
   r2ByteUs: 0.01,
 };
 
-const Positive = z.number().positive().finite();
+const Positive = z.optional(z.number().check(z.gt(0)));
 
 /** zod schema of a (partial) set of constants: each > 0 and finite. */
 export const CostConstantsSchema = z.strictObject({
-  sqliteScanRowUs: Positive.optional(),
-  sqliteIndexProbeUs: Positive.optional(),
-  parquetRowUs: Positive.optional(),
-  crossDoHopUs: Positive.optional(),
-  r2RequestUs: Positive.optional(),
-  r2ByteUs: Positive.optional(),
+  sqliteScanRowUs: Positive,
+  sqliteIndexProbeUs: Positive,
+  parquetRowUs: Positive,
+  crossDoHopUs: Positive,
+  r2RequestUs: Positive,
+  r2ByteUs: Positive,
 });
 
 /**
@@ -53,7 +53,7 @@ export const CostConstantsSchema = z.strictObject({
  * @throws {INVALID_CALIBRATION} 400 for a constant ≤ 0, non-finite or unknown
  */
 export function parseConstants(input: unknown): Partial<CostConstants> {
-  const r = CostConstantsSchema.safeParse(input);
+  const r = safeParse(CostConstantsSchema, input);
   if (!r.success) {
     const issue = r.error.issues[0];
     throw estimatorError(

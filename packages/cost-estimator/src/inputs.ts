@@ -3,8 +3,8 @@
  * outside @durable/tables, and feedback. Checked whole before anything is applied.
  * @module
  */
-import type { SqlRow, SqlValue } from "@durable/core";
-import { z } from "zod";
+import { type SqlRow, type SqlValue, safeParse } from "@durable/core";
+import { z } from "zod/mini";
 import { estimatorError, unhashable } from "./errors.ts";
 
 /**
@@ -42,9 +42,9 @@ function storedValue(v: unknown, path: string): SqlValue {
 
 /** zod schema of a feedback report (`POST /estimator/feedback`). */
 export const FeedbackSchema = z.strictObject({
-  fingerprint: z.string().regex(/^[0-9a-f]{16}$/, "a 16-digit hex fingerprint"),
-  estimatedRows: z.number().finite().min(0),
-  actualRows: z.number().finite().int().min(0),
+  fingerprint: z.string().check(z.regex(/^[0-9a-f]{16}$/, "a 16-digit hex fingerprint")),
+  estimatedRows: z.number().check(z.gte(0)),
+  actualRows: z.int().check(z.gte(0)),
 });
 
 /** A feedback report. */
@@ -52,7 +52,7 @@ export type Feedback = z.infer<typeof FeedbackSchema>;
 
 /** @throws {INVALID_FEEDBACK} 400 for a negative, fractional or non-finite count, or a bad fingerprint */
 export function parseFeedback(input: unknown): Feedback {
-  const r = FeedbackSchema.safeParse(input);
+  const r = safeParse(FeedbackSchema, input);
   if (!r.success) {
     const issue = r.error.issues[0];
     throw estimatorError("INVALID_FEEDBACK", `${issue?.path.join(".") || "feedback"}: ${issue?.message ?? "invalid"}`);

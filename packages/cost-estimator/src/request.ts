@@ -5,7 +5,7 @@
  * @module
  */
 import { PlatformError, type Predicate, parseOrThrow, parsePredicate, type ResolvedColumn } from "@durable/core";
-import { z } from "zod";
+import { z } from "zod/mini";
 import { estimatorError } from "./errors.ts";
 
 /** Most GROUP BY columns. */
@@ -13,23 +13,25 @@ export const MAX_GROUP_BY = 8;
 /** Most joins (left-deep). */
 export const MAX_JOINS = 4;
 
-const Name = z.string().min(1).max(128);
+const Name = z.string().check(z.minLength(1), z.maxLength(128));
+/** A column, `col` or `table.col`. */
+const ColumnRef = z.string().check(z.minLength(1), z.maxLength(260));
 
 /** A join of one more table, left-deep. */
 export const JoinSchema = z.strictObject({
   table: Name,
   /** `[left, right]`: a column of an earlier table (`col` or `table.col`) and one of this table. */
-  on: z.tuple([z.string().min(1).max(260), Name]),
-  where: z.unknown().optional(),
-  kind: z.enum(["inner", "left", "semi", "cross"]).optional(),
+  on: z.tuple([ColumnRef, Name]),
+  where: z.optional(z.unknown()),
+  kind: z.optional(z.enum(["inner", "left", "semi", "cross"])),
 });
 
 /** zod schema of an {@link EstimateRequest} (`where` is checked afterwards by core's `parsePredicate`). */
 export const EstimateRequestSchema = z.strictObject({
   table: Name,
-  where: z.unknown().optional(),
-  groupBy: z.array(z.string().min(1).max(260)).min(1).max(MAX_GROUP_BY).optional(),
-  joins: z.array(JoinSchema).max(MAX_JOINS).optional(),
+  where: z.optional(z.unknown()),
+  groupBy: z.optional(z.array(ColumnRef).check(z.minLength(1), z.maxLength(MAX_GROUP_BY))),
+  joins: z.optional(z.array(JoinSchema).check(z.maxLength(MAX_JOINS))),
 });
 
 /** What a caller asks: how many rows a filter, GROUP BY or join over its tables gives. */

@@ -4,12 +4,12 @@
  * PlatformError with the status the issue names.
  * @module
  */
-import { json, parseOrThrow, type Route } from "@durable/core";
-import { z } from "zod";
+import { json, parseOrThrow, type Route, safeParse } from "@durable/core";
+import { z } from "zod/mini";
 import type { CostEstimator } from "./estimator.ts";
 import { parseFeedback } from "./inputs.ts";
 
-const AnalyzeBodySchema = z.strictObject({ full: z.boolean().optional() }).optional();
+const AnalyzeBodySchema = z.optional(z.strictObject({ full: z.optional(z.boolean()) }));
 const CalibrationBodySchema = z.object({ constants: z.unknown() });
 
 /**
@@ -59,7 +59,7 @@ export function estimatorRoutes(estimator: CostEstimator): Route[] {
       path: "/estimator/calibration",
       scope: "write",
       handle: ({ body }) => {
-        const parsed = CalibrationBodySchema.safeParse(body);
+        const parsed = safeParse(CalibrationBodySchema, body);
         return { constants: estimator.setConstants(parsed.success ? parsed.data.constants : body) };
       },
     },
