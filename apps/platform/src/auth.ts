@@ -4,8 +4,8 @@
  * A token names one tenant (or `*` for operator and platform tokens), a role, scopes and an expiry.
  * @module
  */
-import { PlatformError } from "@durable/core";
-import { z } from "zod";
+import { PlatformError, safeParse } from "@durable/core";
+import * as z from "zod/mini";
 
 /** Who holds the token. */
 export type Role = "tenant" | "operator" | "platform";
@@ -35,12 +35,12 @@ export const DEFAULT_SCOPES: Record<Role, string[]> = {
 };
 
 const ClaimsSchema = z.object({
-  sub: z.string().min(1).max(256),
-  tenant: z.string().min(1).max(63),
+  sub: z.string().check(z.minLength(1), z.maxLength(256)),
+  tenant: z.string().check(z.minLength(1), z.maxLength(63)),
   role: z.enum(["tenant", "operator", "platform"]),
-  scopes: z.array(z.string().max(64)).max(32),
-  exp: z.number().int(),
-  iat: z.number().int(),
+  scopes: z.array(z.string().check(z.maxLength(64))).check(z.maxLength(32)),
+  exp: z.int(),
+  iat: z.int(),
 });
 
 const encoder = new TextEncoder();
@@ -134,7 +134,7 @@ async function verifySignature(secret: string, token: string): Promise<TokenClai
     throw unauthorized("malformed token");
   }
   if (!valid) throw unauthorized("invalid token signature");
-  const parsed = ClaimsSchema.safeParse(claims);
+  const parsed = safeParse(ClaimsSchema, claims);
   if (!parsed.success) throw unauthorized("malformed token claims");
   return parsed.data;
 }

@@ -8,7 +8,7 @@
 
 import { type CdcApi, type CdcReceiver, cdcCapability } from "@durable/cdc";
 import type { CheckpointApi } from "@durable/checkpoint";
-import { type Remote, r2BlobStore } from "@durable/core";
+import { parseOrThrow, type Remote, r2BlobStore } from "@durable/core";
 import { type EstimatorApi, estimatorCapability, ParquetStatsProvider } from "@durable/cost-estimator";
 import type { PreAggApi } from "@durable/pre-agg";
 import type { QueryRouterApi } from "@durable/query-router";
@@ -26,7 +26,7 @@ import { platformVector } from "./capabilities/vector.ts";
 import { DOBase } from "./do-base.ts";
 
 /** The plan every tenant DO's own limiter starts with: a token bucket of 60 refilling 1/s. */
-export const TENANT_DEFAULT_PLAN: Plan = PlansSchema.parse([
+export const TENANT_DEFAULT_PLAN: Plan = parseOrThrow(PlansSchema, [
   { name: "default", limits: [{ name: "default", algorithm: "tokenBucket", capacity: 60, refillPerSecond: 1 }] },
 ])[0] as Plan;
 

@@ -1,8 +1,10 @@
 /**
  * Pins the exact text of the platform's own validation messages: `PLANS`, `VECTOR_BACKEND` and
- * `VECTORIZE_INDEXES`, token claims, the `meta` key and body, the operator plan body and the
- * `checkpoint.global` payload. Written against full `zod`; it proves the move to `zod/mini`
- * (issue 15) changed none of them, and that token claims are still stripped of unknown keys.
+ * `VECTORIZE_INDEXES`, token claims, the `meta` key and body, the operator plan body, the
+ * `checkpoint.global` payload and the platform query's routing options. Written against full
+ * `zod` (the routing texts are the router's, recorded from full zod before the move); it proves
+ * the move to `zod/mini` (issue 15) changed none of them, and that token claims are still
+ * stripped of unknown keys.
  */
 import { describe, expect, it } from "vitest";
 import { signToken, verifyToken } from "../src/auth.ts";
@@ -96,5 +98,18 @@ describe("the platform's validation messages", () => {
       "payload.timeoutMs: Too small: expected number to be >=1000",
     );
     expect(await messageOfResponse(await schedule({ nope: 1 }), 400)).toBe('payload: Unrecognized key: "nope"');
+  });
+
+  it("the platform query's routing options over HTTP (parsed before any tenant is asked)", async () => {
+    const platform = await tokenFor("*", "platform");
+    const ask = async (routing: unknown) => {
+      const body = { query: { table: "events", measures: [{ agg: "count" }] }, routing };
+      const res = await call("/v1/platform/query", jsonInit("POST", body, platform));
+      expect(res.status).toBe(400);
+      return (await jsonOf(res)).error.message;
+    };
+    expect(await ask({ deadlineMs: 0 })).toBe("routing: Too small: expected number to be >=1");
+    expect(await ask({ allowPartial: "yes" })).toBe("routing: Invalid input: expected boolean, received string");
+    expect(await ask({ bogus: 1 })).toBe('routing: Unrecognized key: "bogus"');
   });
 });

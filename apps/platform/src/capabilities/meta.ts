@@ -14,10 +14,10 @@ import {
   parseOrThrow,
   type Sql,
 } from "@durable/core";
-import { z } from "zod";
+import * as z from "zod/mini";
 
-const KeySchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "1–128 characters of [A-Za-z0-9._:-]");
-const PutSchema = z.object({ value: z.json() }).strict();
+const KeySchema = z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/, "1–128 characters of [A-Za-z0-9._:-]"));
+const PutSchema = z.strictObject({ value: z.json() });
 
 /** A stored entry as the API returns it. */
 export interface MetaEntry {

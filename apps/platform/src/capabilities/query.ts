@@ -7,7 +7,7 @@
  * out over the listed tenants; each re-checks its own flag on every call; aggregates only.
  * @module
  */
-import { type CapabilityDefinition, json, PlatformError, type Remote, systemClock } from "@durable/core";
+import { type CapabilityDefinition, json, PlatformError, type Remote, safeParse, systemClock } from "@durable/core";
 import type { AnalyticsQuery } from "@durable/pre-agg";
 import {
   BreakerRegistry,
@@ -109,7 +109,7 @@ export async function handlePlatformQuery(request: Request, env: Env): Promise<R
     throw QR_ERRORS.error("AGGREGATES_ONLY", "query.measures: a platform query needs at least one aggregate");
   }
   const q: AnalyticsQuery = parseQuery(query);
-  const r = RoutingOptionsSchema.safeParse(routing ?? {});
+  const r = safeParse(RoutingOptionsSchema, routing ?? {});
   if (!r.success) throw QR_ERRORS.error("INVALID_QUERY", `routing: ${r.error.issues[0]?.message ?? "invalid"}`);
   const tenants = await queryApi(env, PLATFORM_REGISTRY, PLATFORM_TENANT).consentingTenants();
   const result = await platformFanOut.run(

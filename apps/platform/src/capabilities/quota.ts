@@ -15,9 +15,10 @@ import {
   PlatformError,
   parseOrThrow,
   type Route,
+  safeParse,
 } from "@durable/core";
 import { type Plan, PlansSchema, type RateLimiter, rateLimitCapability, rateLimitHeaders } from "@durable/rate-limit";
-import { z } from "zod";
+import * as z from "zod/mini";
 
 /** The capability's name (its wake-ups, migrations owner and routes). */
 export const QUOTA = "quota";
@@ -27,7 +28,7 @@ const perMinute = (n: number) => ({ name: "minute", algorithm: "tokenBucket", ca
 const perDay = (n: number) => ({ name: "day", algorithm: "slidingWindow", limit: n, windowMs: DAY_MS });
 
 /** The plans when `PLANS` is unset: free 60/min + 10,000/day, pro 300/min + 100,000/day, enterprise 1,000/min + 500,000/day. */
-export const DEFAULT_PLANS: Plan[] = PlansSchema.parse([
+export const DEFAULT_PLANS: Plan[] = parseOrThrow(PlansSchema, [
   { name: "free", limits: [perMinute(60), perDay(10_000)] },
   { name: "pro", limits: [perMinute(300), perDay(100_000)] },
   { name: "enterprise", limits: [perMinute(1_000), perDay(500_000)] },
@@ -53,7 +54,7 @@ export function quotaPlans(raw: string | undefined): Plan[] {
   } catch {
     throw configInvalid("PLANS: not valid JSON");
   }
-  const parsed = PlansSchema.safeParse(value);
+  const parsed = safeParse(PlansSchema, value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw configInvalid(`PLANS${issue?.path.length ? `[${issue.path.join("].[")}]` : ""}: ${issue?.message}`);
@@ -63,7 +64,7 @@ export function quotaPlans(raw: string | undefined): Plan[] {
   return parsed.data;
 }
 
-const PlanBodySchema = z.strictObject({ plan: z.string().regex(/^[a-z0-9_-]{1,64}$/) });
+const PlanBodySchema = z.strictObject({ plan: z.string().check(z.regex(/^[a-z0-9_-]{1,64}$/)) });
 
 /** The operator plan route (below `/v1/tenants/:tenant`). */
 function planRoutes(limiter: RateLimiter): Route[] {

@@ -7,7 +7,7 @@
  * in the tenant's namespace.
  * @module
  */
-import { type CapabilityDefinition, describeZodError } from "@durable/core";
+import { type CapabilityDefinition, describeZodError, safeParse } from "@durable/core";
 import {
   type AiLike,
   createVectorStore,
@@ -19,7 +19,7 @@ import {
   vectorCapability,
   WorkersAiEmbedder,
 } from "@durable/vector";
-import { z } from "zod";
+import * as z from "zod/mini";
 
 /** What the vector glue reads from `env` (bindings are looked up by the names in `VECTORIZE_INDEXES`). */
 export interface VectorEnv {
@@ -31,8 +31,8 @@ export interface VectorEnv {
 
 const BackendSchema = z.enum(["local", "vectorize"]);
 const IndexesSchema = z.record(
-  z.string().regex(/^[a-z0-9_-]{1,64}$/, "an index name: 1–64 of [a-z0-9_-]"),
-  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a binding name"),
+  z.string().check(z.regex(/^[a-z0-9_-]{1,64}$/, "an index name: 1–64 of [a-z0-9_-]")),
+  z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a binding name")),
 );
 
 /**
@@ -40,7 +40,7 @@ const IndexesSchema = z.record(
  * @param env the Worker's env (bindings looked up by name)
  */
 export function vectorBackend(env: VectorEnv): VectorBackend {
-  const kind = BackendSchema.safeParse(env.VECTOR_BACKEND ?? "local");
+  const kind = safeParse(BackendSchema, env.VECTOR_BACKEND ?? "local");
   if (!kind.success) return { kind: "invalid", reason: `VECTOR_BACKEND: ${describeZodError(kind.error)}` };
   if (kind.data === "local") return { kind: "local" };
   let raw: unknown;
@@ -49,7 +49,7 @@ export function vectorBackend(env: VectorEnv): VectorBackend {
   } catch {
     return { kind: "invalid", reason: "VECTORIZE_INDEXES is not JSON" };
   }
-  const indexes = IndexesSchema.safeParse(raw);
+  const indexes = safeParse(IndexesSchema, raw);
   if (!indexes.success) return { kind: "invalid", reason: `VECTORIZE_INDEXES: ${describeZodError(indexes.error)}` };
   const bindings: Record<string, VectorizeLike> = {};
   for (const [index, binding] of Object.entries(indexes.data)) {
