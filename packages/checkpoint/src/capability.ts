@@ -16,7 +16,7 @@ import {
   type Route,
   type WakeEvent,
 } from "@durable/core";
-import { z } from "zod";
+import { z } from "zod/mini";
 import { type Checkpoint, type CheckpointOptions, createCheckpoint } from "./checkpoint.ts";
 import type { EpochInfo } from "./coordinator.ts";
 import { ckptError } from "./errors.ts";
@@ -69,11 +69,10 @@ export interface CheckpointCapabilityOptions extends CheckpointOptions {
   participantName?: (label: string, tenant: string) => string;
 }
 
-const ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(64).optional(),
-});
-const IdSchema = z.string().regex(/^(latest|[0-9A-Z]{26})$/, "a snapshot id or latest");
+/** A page size from the query string: an integer 1–100, 50 when absent. */
+const PageLimit = z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 50);
+const ListQuery = z.object({ limit: PageLimit, cursor: z.optional(z.string().check(z.maxLength(64))) });
+const IdSchema = z.string().check(z.regex(/^(latest|[0-9A-Z]{26})$/, "a snapshot id or latest"));
 
 /** The `/checkpoint/local` routes. */
 function localRoutes(cp: Checkpoint): Route[] {
@@ -101,13 +100,13 @@ function localRoutes(cp: Checkpoint): Route[] {
   ];
 }
 
-const LabelSchema = z.string().regex(/^[a-z0-9-]{1,48}$/, "a label of 1–48 characters a-z, 0-9 and -");
-const TriggerBody = z.object({ timeoutMs: z.number().int().min(1000).max(600_000).optional() }).strict();
-const EpochParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const LabelSchema = z.string().check(z.regex(/^[a-z0-9-]{1,48}$/, "a label of 1–48 characters a-z, 0-9 and -"));
+const TriggerBody = z.strictObject({ timeoutMs: z.optional(z.int().check(z.gte(1000), z.lte(600_000))) });
+const EpochParam = z.coerce.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER));
 const EpochsQuery = z.object({
-  status: z.enum(["pending", "completed", "aborted"]).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.coerce.number().int().min(1).optional(),
+  status: z.optional(z.enum(["pending", "completed", "aborted"])),
+  limit: PageLimit,
+  cursor: z.optional(z.coerce.number().check(z.int(), z.gte(1))),
 });
 
 /** The `/checkpoint/participants`, `/checkpoint/epochs` and `/checkpoint/recover` routes. */

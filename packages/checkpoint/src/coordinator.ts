@@ -6,7 +6,7 @@
  * resumption after a restart, and `recover()` to the latest completed epoch.
  * @module
  */
-import type { Clock, Sql, TransactionSync, Wake } from "@durable/core";
+import { type Clock, type Sql, safeParse, type TransactionSync, type Wake } from "@durable/core";
 import { CHECKPOINT_LIMITS, type CheckpointConfig } from "./config.ts";
 import { type EpochInfo, EpochLog, type EpochRow, type EpochStatus, type GlobalManifest } from "./epoch-log.ts";
 import { ckptError } from "./errors.ts";
@@ -71,7 +71,7 @@ export class Coordinator implements CoordinatorApi {
   }
 
   register(name: string): void {
-    const parsed = ParticipantNameSchema.safeParse(name);
+    const parsed = safeParse(ParticipantNameSchema, name);
     if (!parsed.success) throw ckptError.error("INVALID_INPUT", "name: a DO name");
     if (name === this.#d.self()) throw ckptError.error("INVALID_INPUT", "name: this DO always takes part");
     this.#d.sql.exec(

@@ -4,39 +4,44 @@
  * @module
  */
 import { parseOrThrow } from "@durable/core";
-import { z } from "zod";
+import { z } from "zod/mini";
 
 /** A DO name: `<tenant>` or `<tenant>:<label>` in the platform; any short name elsewhere. */
-export const ParticipantNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/, "a DO name");
+export const ParticipantNameSchema = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/, "a DO name"));
 
 const Name = ParticipantNameSchema;
-const Epoch = z.number().int().min(1);
-const Inc = z.number().int().min(0);
+const Epoch = z.int().check(z.gte(1));
+const Inc = z.int().check(z.gte(0));
 
 /** One sequenced message of a channel; `body` is its envelope's JSON. */
-const ChannelItem = z.object({ seq: z.number().int().min(1), body: z.string() });
+const ChannelItem = z.object({ seq: z.int().check(z.gte(1)), body: z.string() });
 
 /** What `receive` accepts. */
 export const ParticipantMessageSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("data"), from: Name, inc: Inc, messages: z.array(ChannelItem).min(1).max(1000) }),
+  z.object({
+    type: z.literal("data"),
+    from: Name,
+    inc: Inc,
+    messages: z.array(ChannelItem).check(z.minLength(1), z.maxLength(1000)),
+  }),
   z.object({
     type: z.literal("barrier"),
     from: Name,
     epoch: Epoch,
-    participants: z.array(Name).min(1).max(1000),
-    deadlineAt: z.number().int(),
+    participants: z.array(Name).check(z.minLength(1), z.maxLength(1000)),
+    deadlineAt: z.int(),
   }),
   z.object({
     type: z.literal("ack"),
     from: Name,
     epoch: Epoch,
-    snapshotId: z.string().nullable(),
-    channelStateCount: z.number().int().min(0),
-    bytes: z.number().int().min(0),
-    error: z.string().optional(),
+    snapshotId: z.nullable(z.string()),
+    channelStateCount: z.int().check(z.gte(0)),
+    bytes: z.int().check(z.gte(0)),
+    error: z.optional(z.string()),
   }),
   z.object({ type: z.literal("complete"), from: Name, epoch: Epoch }),
-  z.object({ type: z.literal("abort"), from: Name, epoch: Epoch, reason: z.string().max(500) }),
+  z.object({ type: z.literal("abort"), from: Name, epoch: Epoch, reason: z.string().check(z.maxLength(500)) }),
   z.object({ type: z.literal("pause"), from: Name, inc: Inc }),
   z.object({ type: z.literal("restoreEpoch"), from: Name, epoch: Epoch, snapshotId: z.string(), inc: Inc }),
   z.object({ type: z.literal("resume"), from: Name, inc: Inc }),
