@@ -57,16 +57,52 @@ function packageDirs(root: string): string[] {
     .sort();
 }
 
+/** turbo's cache status of every `build` task that has a command (`npx turbo run build --dry=json`). */
+function buildCacheStatus(root: string): { hit: string[]; miss: string[] } | undefined {
+  const dry = spawnSync(join(root, "node_modules/.bin/turbo"), ["run", "build", "--dry=json"], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, ...OFFLINE_ENV },
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 60_000,
+  });
+  if (dry.status !== 0) return undefined;
+  try {
+    const plan = JSON.parse(dry.stdout) as { tasks: { taskId: string; command: string; cache: { status: string } }[] };
+    const tasks = plan.tasks.filter((t) => t.command !== "<NONEXISTENT>");
+    return {
+      hit: tasks.filter((t) => t.cache.status === "HIT").map((t) => t.taskId),
+      miss: tasks.filter((t) => t.cache.status !== "HIT").map((t) => t.taskId),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Runs the root `build` (turbo, cached) when the repo has one and reports whether every package's
- * `dist/` is then in place; otherwise the run measures sources.
+ * Runs the root `build` (turbo) when the repo has one, and reports whether every package's
+ * `dist/` is then in place; otherwise the run measures sources. With `onlyIfCached` (quick runs,
+ * which must finish in a minute) the build runs only when turbo has every task cached (a restore
+ * takes seconds; compiling every package takes minutes on the shared machine).
  * @param root the repo root
+ * @param onlyIfCached build only when turbo's cache holds every package's build
  */
-export function prepareEntries(root: string): EntrySource {
+export function prepareEntries(root: string, onlyIfCached: boolean): EntrySource {
   const rootPkg = readJson(join(root, "package.json"));
   const conditionsSource = ["@durable/source", "workerd", "worker", "browser"];
   if (!rootPkg.scripts?.build) {
     return { mode: "source", conditions: conditionsSource, note: "no root build script yet: src/ via @durable/source" };
+  }
+  if (onlyIfCached) {
+    const status = buildCacheStatus(root);
+    if (!status || status.miss.length > 0) {
+      const why = status ? `${status.miss.length} of ${status.miss.length + status.hit.length} not cached` : "no plan";
+      return {
+        mode: "source",
+        conditions: conditionsSource,
+        note: `quick run, turbo's build cache is stale (${why}): src/ via @durable/source (\`npm run build\` first to size dist/)`,
+      };
+    }
   }
   const t0 = performance.now();
   const run = spawnSync("npm", ["run", "build", "--silent"], {

@@ -45,6 +45,8 @@ export interface WorkerBundleOptions {
   plugins?: Plugin[];
   /** Bare specifiers left out of the bundle (to measure what one dependency weighs). */
   external?: string[];
+  /** The entry's source text, when it is not a file (`entry` then names it; imports resolve from `absWorkingDir`). */
+  contents?: string;
 }
 
 /** wrangler's `cloudflare-internal-imports` plugin: `cloudflare:*` stays an import. */
@@ -93,8 +95,8 @@ export function externalPackages(names: readonly string[]): Plugin {
 
 /**
  * Bundles one entry file as `wrangler deploy` would, in memory, and sizes it.
- * @param entry absolute path of the entry module
- * @param options working directory, conditions, extra plugins
+ * @param entry absolute path of the entry module (or the name of `options.contents`)
+ * @param options working directory, conditions, extra plugins, externals
  */
 export async function bundleWorkerEntry(entry: string, options: WorkerBundleOptions): Promise<BundleResult> {
   const nodeBuiltins = new Set<string>();
@@ -102,7 +104,9 @@ export async function bundleWorkerEntry(entry: string, options: WorkerBundleOpti
   if (options.external && options.external.length > 0) plugins.unshift(externalPackages(options.external));
   plugins.push(nodeImports(nodeBuiltins), cloudflareInternal);
   const settings: BuildOptions = {
-    entryPoints: [entry],
+    ...(options.contents === undefined
+      ? { entryPoints: [entry] }
+      : { stdin: { contents: options.contents, sourcefile: entry, resolveDir: options.absWorkingDir, loader: "js" } }),
     bundle: true,
     absWorkingDir: options.absWorkingDir,
     keepNames: true,
