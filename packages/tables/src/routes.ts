@@ -3,9 +3,18 @@
  * blobs travel as base64 strings.
  * @module
  */
-import { json, PlatformError, parseOrThrow, type Route, type RouteRequest } from "@durable/core";
+import {
+  json,
+  PlatformError,
+  parseOrThrow,
+  type Route,
+  type RouteRequest,
+  type TabularResult,
+  tabular,
+} from "@durable/core";
 import * as z from "zod/mini";
 import { toBase64 } from "./column-types.ts";
+import type { ScanPage } from "./scan.ts";
 import type { Tables } from "./tables.ts";
 
 /** Largest body of a row write: 10,000 rows of up to ~1 KB, or a few large rows (10 MiB). */
@@ -36,19 +45,30 @@ const QueryBodySchema = z.optional(
 export const MAX_PREDICATE_BODY_BYTES = 8 * 1024 * 1024;
 
 /**
- * A page with only `columns` (in their order); all columns without a list.
+ * A scan page as a tabular result (JSON, or Arrow with the catalog's column types): only
+ * `columns` (in their order), all columns without a list. The JSON body `{rows, cursor}` is
+ * built only when JSON is sent.
  * @throws {INVALID_INPUT} 400 naming an unknown column
  */
-function project(tables: Tables, table: string, rows: Record<string, unknown>[], columns: string[] | undefined) {
-  if (!columns) return rows.map(jsonSafe);
+function scanAnswer(tables: Tables, table: string, page: ScanPage, columns: string[] | undefined): TabularResult {
   const codec = tables.rows.codec(table);
-  for (const c of columns) {
-    if (!codec.column(c)) throw new PlatformError("INVALID_INPUT", `columns: unknown column ${c}`, { status: 400 });
-  }
-  return rows.map((r) => {
+  const names = columns ?? codec.columns.map((c) => c.name);
+  const typed = names.map((name) => {
+    const col = codec.column(name);
+    if (!col) throw new PlatformError("INVALID_INPUT", `columns: unknown column ${name}`, { status: 400 });
+    return { name, type: col.type };
+  });
+  const rows = page.rows;
+  const project = (r: Record<string, unknown>) => {
     const out: Record<string, unknown> = {};
-    for (const c of columns) out[c] = r[c];
+    for (const c of names) out[c] = r[c];
     return jsonSafe(out);
+  };
+  return tabular({
+    columns: typed,
+    rows,
+    cursor: page.cursor,
+    json: () => ({ rows: columns ? rows.map(project) : rows.map(jsonSafe), cursor: page.cursor }),
   });
 }
 
@@ -114,6 +134,7 @@ export function tablesRoutes(tables: Tables): Route[] {
     {
       method: "GET",
       path: "/tables/:name/rows",
+      tabular: true,
       handle: (req) => {
         const q = req.query;
         const limit = q.get("limit");
@@ -126,10 +147,7 @@ export function tablesRoutes(tables: Tables): Route[] {
           cursor: q.get("cursor") ?? undefined,
         });
         const columns = q.get("columns");
-        return {
-          rows: project(tables, param(req, "name"), page.rows, columns ? columns.split(",") : undefined),
-          cursor: page.cursor,
-        };
+        return scanAnswer(tables, param(req, "name"), page, columns ? columns.split(",") : undefined);
       },
     },
     {
@@ -138,6 +156,7 @@ export function tablesRoutes(tables: Tables): Route[] {
       // A scan whose options are a body (a predicate too large for a URL): a read-only token may call it.
       scope: "read",
       maxBodyBytes: MAX_PREDICATE_BODY_BYTES,
+      tabular: true,
       handle: (req) => {
         const table = param(req, "name");
         const body = parseOrThrow(QueryBodySchema, req.body, "INVALID_INPUT") ?? {};
@@ -148,7 +167,7 @@ export function tablesRoutes(tables: Tables): Route[] {
           limit: body.limit,
           cursor: body.cursor ?? undefined,
         });
-        return { rows: project(tables, table, page.rows, body.columns), cursor: page.cursor };
+        return scanAnswer(tables, table, page, body.columns);
       },
     },
     {
