@@ -4,7 +4,7 @@
  * @module
  */
 import { parseOrThrow } from "@durable/core";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 
 /** An integer of at least `min` (and at most `max`), `fallback` when absent. */
 function int(fallback: number, min: number, max?: number) {

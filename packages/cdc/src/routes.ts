@@ -4,7 +4,7 @@
  * @module
  */
 import { json, parseOrThrow, type Route } from "@durable/core";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import type { Cdc } from "./cdc.ts";
 import { cdcError } from "./errors.ts";
 import { LsnBodySchema, TrackBodySchema } from "./schemas.ts";

@@ -3,7 +3,7 @@
  * `startAt`, dead-letter policy), offsets and page limits.
  * @module
  */
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 
 const tableName = z.string().check(z.regex(/^[a-z][a-z0-9_]{0,47}$/, "a table name"));
 const bindingName = z.string().check(z.minLength(1), z.maxLength(64));

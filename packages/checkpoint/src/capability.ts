@@ -16,7 +16,7 @@ import {
   type Route,
   type WakeEvent,
 } from "@durable/core";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { type Checkpoint, type CheckpointOptions, createCheckpoint } from "./checkpoint.ts";
 import type { EpochInfo } from "./coordinator.ts";
 import { ckptError } from "./errors.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { parseOrThrow } from "@durable/core";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 
 const MIB = 1024 * 1024;
 const MINUTE = 60_000;

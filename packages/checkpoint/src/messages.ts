@@ -4,7 +4,7 @@
  * @module
  */
 import { parseOrThrow } from "@durable/core";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 
 /** A DO name: `<tenant>` or `<tenant>:<label>` in the platform; any short name elsewhere. */
 export const ParticipantNameSchema = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/, "a DO name"));

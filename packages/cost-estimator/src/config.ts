@@ -3,7 +3,7 @@
  * @module
  */
 import { PlatformError, safeParse } from "@durable/core";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { CostConstantsSchema } from "./cost-model.ts";
 import { estimatorError } from "./errors.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { type Clock, type Sql, safeParse, type TransactionSync } from "@durable/core";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { estimatorError } from "./errors.ts";
 
 /** Per-unit costs, µs. */

@@ -4,7 +4,7 @@
  * @module
  */
 import { type SqlRow, type SqlValue, safeParse } from "@durable/core";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { estimatorError, unhashable } from "./errors.ts";
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 import { PlatformError, type Predicate, parseOrThrow, parsePredicate, type ResolvedColumn } from "@durable/core";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { estimatorError } from "./errors.ts";
 
 /** Most GROUP BY columns. */

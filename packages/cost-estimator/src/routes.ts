@@ -5,7 +5,7 @@
  * @module
  */
 import { json, parseOrThrow, type Route, safeParse } from "@durable/core";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import type { CostEstimator } from "./estimator.ts";
 import { parseFeedback } from "./inputs.ts";
 
