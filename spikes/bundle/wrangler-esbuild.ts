@@ -45,6 +45,8 @@ export interface WorkerBundleOptions {
   plugins?: Plugin[];
   /** Bare specifiers left out of the bundle (to measure what one dependency weighs). */
   external?: string[];
+  /** Extra folders bare imports resolve from (a checkout outside the repo borrowing its node_modules). */
+  nodePaths?: string[];
   /** The entry's source text, when it is not a file (`entry` then names it; imports resolve from `absWorkingDir`). */
   contents?: string;
 }
@@ -119,6 +121,7 @@ export async function bundleWorkerEntry(entry: string, options: WorkerBundleOpti
     sourcemap: false,
     minify: false,
     metafile: true,
+    ...(options.nodePaths ? { nodePaths: options.nodePaths } : {}),
     conditions: [...(options.conditions ?? WRANGLER_CONDITIONS)],
     define: {
       "navigator.userAgent": '"Cloudflare-Workers"',
