@@ -48,6 +48,21 @@ describe("validation with zod/mini", () => {
     }
   });
 
+  it("parses a valid value once, and a failing one again for its English messages", () => {
+    let calls = 0;
+    const counted = z.number().check(
+      z.refine((n) => {
+        calls++;
+        return n > 0;
+      }, "must be positive"),
+    );
+    expect(safeParse(counted, 1)).toEqual({ success: true, data: 1 });
+    expect(calls).toBe(1);
+    const bad = safeParse(counted, -1);
+    expect(bad.success || describeZodError(bad.error)).toBe("(root): must be positive");
+    expect(calls).toBe(3);
+  });
+
   it("leaves the host's zod configuration alone", () => {
     z.config({ customError: () => "host message" });
     try {
