@@ -6,7 +6,13 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/*", "apps/platform/vitest.node.config.ts", "apps/platform/console/vitest.config.ts"],
+    projects: [
+      "packages/*",
+      "apps/*",
+      "apps/platform/vitest.node.config.ts",
+      "apps/platform/console/vitest.config.ts",
+      "scripts/vitest.config.ts",
+    ],
     // A DO RPC method that throws surfaces as an unhandled rejection tagged `remote: true`
     // even when the test awaited and asserted it (workers-sdk#14736, research/toolchain.md §6).
     // Only those are ignored; every other unhandled error still fails the run.
