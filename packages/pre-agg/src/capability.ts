@@ -17,7 +17,7 @@ import type {
 } from "@durable/core";
 import type { CostConstants } from "@durable/cost-estimator";
 import type { Tables, TablesCapability } from "@durable/tables";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { PREAGG_MIGRATIONS } from "./migrations.ts";
 import { PreAgg } from "./pre-agg.ts";
 import type { AnalyticsQuery, QueryOptions } from "./query-schema.ts";
@@ -29,8 +29,8 @@ export const PRE_AGG = "pre-agg";
 
 /** The payload of the scheduler handler `preagg.refresh`: fold now, or rebuild (`full`). */
 export const PreAggRefreshPayloadSchema = z.strictObject({
-  rollup: z.string().min(1).max(64),
-  full: z.boolean().optional(),
+  rollup: z.string().check(z.minLength(1), z.maxLength(64)),
+  full: z.optional(z.boolean()),
 });
 
 /** What another Worker calls on a tenant DO's `pre-agg` RPC target. */

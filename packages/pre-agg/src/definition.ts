@@ -4,8 +4,8 @@
  * catalog name; its version is a hash of its normalized form.
  * @module
  */
-import { checksum, describeZodError } from "@durable/core";
-import { z } from "zod";
+import { checksum, describeZodError, safeParse } from "@durable/core";
+import * as z from "zod/mini";
 import { invalidRollup } from "./errors.ts";
 import { defaultPartitionGrain, GRAINS, type Grain, isWholeMultiple } from "./grains.ts";
 import { AGGS } from "./states/types.ts";
@@ -17,61 +17,62 @@ export const NAME_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
 /** Limits of definitions (item 1). */
 export const ROLLUP_LIMITS = { maxMeasures: 32, maxDimensions: 16, maxRollups: 32 } as const;
 
-const Name = z.string().regex(NAME_PATTERN, "must match [a-z][a-z0-9_]{0,47}");
-const Zone = z.string().min(1).max(64).refine(isValidZone, "unknown IANA time zone");
+const Name = z.string().check(z.regex(NAME_PATTERN, "must match [a-z][a-z0-9_]{0,47}"));
+const Zone = z.string().check(z.minLength(1), z.maxLength(64), z.refine(isValidZone, "unknown IANA time zone"));
+const Column = z.string().check(z.minLength(1), z.maxLength(128));
 
 /** A measure: `{name, agg, column?, precision?, k?}`. */
 export const MeasureSchema = z
   .strictObject({
     name: Name,
     agg: z.enum(AGGS),
-    column: z.string().min(1).max(128).optional(),
-    precision: z.number().int().min(10, "precision must be 10–16").max(16, "precision must be 10–16").optional(),
-    k: z.number().int().min(8).max(65_535).optional(),
+    column: z.optional(Column),
+    precision: z.optional(z.int().check(z.gte(10, "precision must be 10–16"), z.lte(16, "precision must be 10–16"))),
+    k: z.optional(z.int().check(z.gte(8), z.lte(65_535))),
   })
-  .superRefine((m, ctx) => {
-    if (m.agg !== "count" && m.column === undefined)
-      ctx.addIssue({ code: "custom", path: ["column"], message: "required" });
-    if (m.precision !== undefined && m.agg !== "countDistinct")
-      ctx.addIssue({ code: "custom", path: ["precision"], message: "only countDistinct takes a precision" });
-    if (m.k !== undefined && m.agg !== "quantiles")
-      ctx.addIssue({ code: "custom", path: ["k"], message: "only quantiles takes k" });
-  });
+  .check(
+    z.superRefine((m, ctx) => {
+      if (m.agg !== "count" && m.column === undefined)
+        ctx.addIssue({ code: "custom", path: ["column"], message: "required" });
+      if (m.precision !== undefined && m.agg !== "countDistinct")
+        ctx.addIssue({ code: "custom", path: ["precision"], message: "only countDistinct takes a precision" });
+      if (m.k !== undefined && m.agg !== "quantiles")
+        ctx.addIssue({ code: "custom", path: ["k"], message: "only quantiles takes k" });
+    }),
+  );
 
 /** The zod schema of a rollup definition. */
 export const RollupDefinitionSchema = z
   .strictObject({
     name: Name,
     source: Name,
-    measures: z.array(MeasureSchema).min(1).max(ROLLUP_LIMITS.maxMeasures),
-    dimensions: z.array(z.string().min(1).max(128)).max(ROLLUP_LIMITS.maxDimensions).default([]),
-    timeDimension: z.strictObject({
-      column: z.string().min(1).max(128),
-      grain: z.enum(GRAINS),
-      timeZone: Zone.default("UTC"),
-    }),
-    partitionGrain: z.enum(GRAINS).optional(),
-    maintenance: z.enum(["incremental", "deferred"]).default("incremental"),
+    measures: z.array(MeasureSchema).check(z.minLength(1), z.maxLength(ROLLUP_LIMITS.maxMeasures)),
+    dimensions: z._default(z.array(Column).check(z.maxLength(ROLLUP_LIMITS.maxDimensions)), []),
+    timeDimension: z.strictObject({ column: Column, grain: z.enum(GRAINS), timeZone: z._default(Zone, "UTC") }),
+    partitionGrain: z.optional(z.enum(GRAINS)),
+    maintenance: z._default(z.enum(["incremental", "deferred"]), "incremental"),
   })
-  .superRefine((d, ctx) => {
-    const pg = d.partitionGrain;
-    if (pg !== undefined && !isWholeMultiple(d.timeDimension.grain, pg)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["partitionGrain"],
-        message: `${pg} is not a whole multiple of the grain ${d.timeDimension.grain}`,
+  .check(
+    z.superRefine((d, ctx) => {
+      const pg = d.partitionGrain;
+      if (pg !== undefined && !isWholeMultiple(d.timeDimension.grain, pg)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["partitionGrain"],
+          message: `${pg} is not a whole multiple of the grain ${d.timeDimension.grain}`,
+        });
+      }
+      const seen = new Set<string>();
+      d.measures.forEach((m, i) => {
+        if (seen.has(m.name)) ctx.addIssue({ code: "custom", path: ["measures", i, "name"], message: "repeated" });
+        seen.add(m.name);
       });
-    }
-    const seen = new Set<string>();
-    d.measures.forEach((m, i) => {
-      if (seen.has(m.name)) ctx.addIssue({ code: "custom", path: ["measures", i, "name"], message: "repeated" });
-      seen.add(m.name);
-    });
-    d.dimensions.forEach((dim, i) => {
-      if (d.dimensions.indexOf(dim) !== i)
-        ctx.addIssue({ code: "custom", path: ["dimensions", i], message: "repeated" });
-    });
-  });
+      d.dimensions.forEach((dim, i) => {
+        if (d.dimensions.indexOf(dim) !== i)
+          ctx.addIssue({ code: "custom", path: ["dimensions", i], message: "repeated" });
+      });
+    }),
+  );
 
 /** A definition as a client writes it. */
 export type RollupDefinitionInput = z.input<typeof RollupDefinitionSchema>;
@@ -89,7 +90,7 @@ export type Measure = RollupDefinition["measures"][number];
  * @throws {INVALID_ROLLUP} 400 with the path
  */
 export function parseRollupDefinition(input: unknown): RollupDefinition {
-  const r = RollupDefinitionSchema.safeParse(input);
+  const r = safeParse(RollupDefinitionSchema, input);
   if (!r.success) throw invalidRollup("", describeZodError(r.error, "definition"));
   return { ...r.data, partitionGrain: r.data.partitionGrain ?? defaultPartitionGrain(r.data.timeDimension.grain) };
 }

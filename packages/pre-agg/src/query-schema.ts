@@ -4,8 +4,8 @@
  * `where` core refuses is 400 INVALID_PREDICATE.
  * @module
  */
-import { describeZodError, type Predicate, parsePredicate } from "@durable/core";
-import { z } from "zod";
+import { describeZodError, type Predicate, parsePredicate, safeParse } from "@durable/core";
+import * as z from "zod/mini";
 import { invalidQuery } from "./errors.ts";
 import { GRAINS, type Grain } from "./grains.ts";
 import { AGGS } from "./states/types.ts";
@@ -34,59 +34,66 @@ export function parseIso(text: string): number | undefined {
   return day <= last ? ms : undefined;
 }
 
-const Instant = z.string().refine((s) => parseIso(s) !== undefined, "must be an ISO 8601 date or date-time");
-const Column = z.string().min(1).max(128);
+const Instant = z.string().check(z.refine((s) => parseIso(s) !== undefined, "must be an ISO 8601 date or date-time"));
+const Column = z.string().check(z.minLength(1), z.maxLength(128));
 
 /** One measure of a query: `{agg, column?, q?}`, named `as` (default `agg_column`, `count`, `p50_col`). */
 export const QueryMeasureSchema = z
   .strictObject({
     agg: z.enum(QUERY_AGGS),
-    column: Column.optional(),
-    q: z.number().min(0).max(1).optional(),
-    as: z.string().min(1).max(128).optional(),
+    column: z.optional(Column),
+    q: z.optional(z.number().check(z.gte(0), z.lte(1))),
+    as: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   })
-  .superRefine((m, ctx) => {
-    if (m.agg !== "count" && m.column === undefined)
-      ctx.addIssue({ code: "custom", path: ["column"], message: "required" });
-    if (m.q !== undefined && m.agg !== "quantiles")
-      ctx.addIssue({ code: "custom", path: ["q"], message: "only quantiles takes q" });
-  });
+  .check(
+    z.superRefine((m, ctx) => {
+      if (m.agg !== "count" && m.column === undefined)
+        ctx.addIssue({ code: "custom", path: ["column"], message: "required" });
+      if (m.q !== undefined && m.agg !== "quantiles")
+        ctx.addIssue({ code: "custom", path: ["q"], message: "only quantiles takes q" });
+    }),
+  );
 
 /** The zod schema of an {@link AnalyticsQuery} (`where` is checked by core's `parsePredicate`). */
 export const AnalyticsQuerySchema = z
   .strictObject({
-    table: z.string().min(1).max(128),
-    measures: z.array(QueryMeasureSchema).min(1).max(QUERY_LIMITS.maxMeasures),
-    dimensions: z.array(Column).max(QUERY_LIMITS.maxDimensions).optional(),
-    timeDimension: z
-      .strictObject({
+    table: z.string().check(z.minLength(1), z.maxLength(128)),
+    measures: z.array(QueryMeasureSchema).check(z.minLength(1), z.maxLength(QUERY_LIMITS.maxMeasures)),
+    dimensions: z.optional(z.array(Column).check(z.maxLength(QUERY_LIMITS.maxDimensions))),
+    timeDimension: z.optional(
+      z.strictObject({
         column: Column,
-        range: z.strictObject({ from: Instant, to: Instant }).optional(),
-        grain: z.enum(GRAINS).optional(),
-        timeZone: z.string().min(1).max(64).refine(isValidZone, "unknown IANA time zone").optional(),
-      })
-      .optional(),
-    where: z.unknown().optional(),
-    order: z
-      .array(z.strictObject({ by: Column, dir: z.enum(["asc", "desc"]).default("asc") }))
-      .max(QUERY_LIMITS.maxDimensions + QUERY_LIMITS.maxMeasures + 1)
-      .optional(),
-    limit: z.number().int().min(1).max(QUERY_LIMITS.maxLimit).optional(),
+        range: z.optional(z.strictObject({ from: Instant, to: Instant })),
+        grain: z.optional(z.enum(GRAINS)),
+        timeZone: z.optional(
+          z.string().check(z.minLength(1), z.maxLength(64), z.refine(isValidZone, "unknown IANA time zone")),
+        ),
+      }),
+    ),
+    where: z.optional(z.unknown()),
+    order: z.optional(
+      z
+        .array(z.strictObject({ by: Column, dir: z._default(z.enum(["asc", "desc"]), "asc") }))
+        .check(z.maxLength(QUERY_LIMITS.maxDimensions + QUERY_LIMITS.maxMeasures + 1)),
+    ),
+    limit: z.optional(z.int().check(z.gte(1), z.lte(QUERY_LIMITS.maxLimit))),
   })
-  .superRefine((q, ctx) => {
-    const r = q.timeDimension?.range;
-    if (r) {
-      const from = parseIso(r.from);
-      const to = parseIso(r.to);
-      if (from !== undefined && to !== undefined && from >= to) {
-        ctx.addIssue({ code: "custom", path: ["timeDimension", "range", "to"], message: "must be after from" });
+  .check(
+    z.superRefine((q, ctx) => {
+      const r = q.timeDimension?.range;
+      if (r) {
+        const from = parseIso(r.from);
+        const to = parseIso(r.to);
+        if (from !== undefined && to !== undefined && from >= to) {
+          ctx.addIssue({ code: "custom", path: ["timeDimension", "range", "to"], message: "must be after from" });
+        }
       }
-    }
-    q.dimensions?.forEach((d, i) => {
-      if (q.dimensions?.indexOf(d) !== i)
-        ctx.addIssue({ code: "custom", path: ["dimensions", i], message: "repeated" });
-    });
-  });
+      q.dimensions?.forEach((d, i) => {
+        if (q.dimensions?.indexOf(d) !== i)
+          ctx.addIssue({ code: "custom", path: ["dimensions", i], message: "repeated" });
+      });
+    }),
+  );
 
 /** One measure of a query. */
 export interface QueryMeasure {
@@ -125,13 +132,14 @@ export interface QueryOptions {
 }
 
 /** The zod schema of {@link QueryOptions}. */
-export const QueryOptionsSchema = z
-  .strictObject({
-    rollup: z.string().min(1).max(64).optional(),
-    lambda: z.boolean().optional(),
-    rollupOnly: z.boolean().optional(),
-  })
-  .default({});
+export const QueryOptionsSchema = z._default(
+  z.strictObject({
+    rollup: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+    lambda: z.optional(z.boolean()),
+    rollupOnly: z.optional(z.boolean()),
+  }),
+  {},
+);
 
 /**
  * Validates untrusted input as an {@link AnalyticsQuery} (shape only; columns are checked
@@ -139,7 +147,7 @@ export const QueryOptionsSchema = z
  * @throws {INVALID_QUERY} 400 with the path · {INVALID_PREDICATE} 400 for a bad `where`
  */
 export function parseAnalyticsQuery(input: unknown): AnalyticsQuery {
-  const r = AnalyticsQuerySchema.safeParse(input);
+  const r = safeParse(AnalyticsQuerySchema, input);
   if (!r.success) throw invalidQuery("", describeZodError(r.error, "query"));
   const { where, ...rest } = r.data;
   const q = rest as AnalyticsQuery;
@@ -152,7 +160,7 @@ export function parseAnalyticsQuery(input: unknown): AnalyticsQuery {
  * @throws {INVALID_QUERY} 400 with the path
  */
 export function parseQueryOptions(input: unknown): QueryOptions {
-  const r = QueryOptionsSchema.safeParse(input ?? {});
+  const r = safeParse(QueryOptionsSchema, input ?? {});
   if (!r.success) throw invalidQuery("", describeZodError(r.error, "options"));
   return r.data;
 }

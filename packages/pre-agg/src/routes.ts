@@ -4,12 +4,12 @@
  * @module
  */
 import { json, parseOrThrow, type Route } from "@durable/core";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { PreAgg } from "./pre-agg.ts";
 import type { AnalyticsQuery, QueryOptions } from "./query-schema.ts";
 
 const DefineBody = z.object({ definition: z.unknown() });
-const QueryBody = z.object({ query: z.unknown(), options: z.unknown().optional() });
+const QueryBody = z.object({ query: z.unknown(), options: z.optional(z.unknown()) });
 const ExplainBody = z.object({ query: z.unknown() });
 
 /** The routes of the pre-agg capability. */
