@@ -12,6 +12,7 @@ import {
   parseOrThrow,
   type RequestGate,
   type Route,
+  safeParse,
   type WakeEvent,
 } from "@durable/core";
 import { rlError } from "./errors.ts";
@@ -67,7 +68,7 @@ export type RateLimitCapabilityOptions = RateLimitConfigInput & {
  */
 export function rateLimitCapability(options: RateLimitCapabilityOptions): CapabilityDefinition<RateLimitCapability> {
   const { name = RATE_LIMIT_OWNER, routes = true, gate, ...input } = options;
-  if (!NameSchema.safeParse(name).success) {
+  if (!safeParse(NameSchema, name).success) {
     throw rlError("CONFIG_INVALID", `name: ${JSON.stringify(name)} must match [a-z0-9_-]{1,64}`);
   }
   const config = parseOrThrow(RateLimitConfigSchema, input, "CONFIG_INVALID");

@@ -4,22 +4,22 @@
  * never re-validates.
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { MAX_LIMIT, MAX_LOG_LIMIT, MAX_WINDOW_MS, MIN_WINDOW_MS } from "./algorithms/types.ts";
 import { DEFAULT_TABLE_PREFIX, TABLE_PREFIX_PATTERN } from "./migrations.ts";
 
 /** Names of plans and limits: `[a-z0-9_-]{1,64}`. */
-export const NameSchema = z.string().regex(/^[a-z0-9_-]{1,64}$/, "must match [a-z0-9_-]{1,64}");
+export const NameSchema = z.string().check(z.regex(/^[a-z0-9_-]{1,64}$/, "must match [a-z0-9_-]{1,64}"));
 
-const count = z.number().int().min(0).max(MAX_LIMIT);
-const windowMs = z.number().int().min(MIN_WINDOW_MS).max(MAX_WINDOW_MS);
+const count = z.number().check(z.int(), z.gte(0), z.lte(MAX_LIMIT));
+const windowMs = z.number().check(z.int(), z.gte(MIN_WINDOW_MS), z.lte(MAX_WINDOW_MS));
 
 /** Token bucket: `capacity` tokens refilled continuously at `refillPerSecond` (> 0). The default. */
 export const TokenBucketSpecSchema = z.strictObject({
   name: NameSchema,
   algorithm: z.literal("tokenBucket"),
   capacity: count,
-  refillPerSecond: z.number().positive().max(MAX_LIMIT),
+  refillPerSecond: z.number().check(z.gt(0), z.lte(MAX_LIMIT)),
 });
 
 /** GCRA: `limit` per `periodMs`, at most `burst` at once (default `burst` = `limit`). */
@@ -43,7 +43,7 @@ export const SlidingWindowSpecSchema = z.strictObject({
 export const SlidingLogSpecSchema = z.strictObject({
   name: NameSchema,
   algorithm: z.literal("slidingLog"),
-  limit: z.number().int().min(0).max(MAX_LOG_LIMIT),
+  limit: z.number().check(z.int(), z.gte(0), z.lte(MAX_LOG_LIMIT)),
   windowMs,
 });
 
@@ -71,20 +71,24 @@ export type LimitSpec = z.infer<typeof LimitSpecSchema>;
  * The input form of a limit: `algorithm` defaults to `tokenBucket`, GCRA's `burst` to its `limit`.
  * @internal
  */
-export const LimitInputSchema = z.preprocess((raw) => {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw;
-  const o = { ...(raw as Record<string, unknown>) };
-  if (o.algorithm === undefined) o.algorithm = "tokenBucket";
-  if (o.algorithm === "gcra" && o.burst === undefined) o.burst = o.limit;
-  return o;
-}, LimitSpecSchema);
+export const LimitInputSchema = z.pipe(
+  z.transform((raw: unknown) => {
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw as LimitSpec;
+    const o = { ...(raw as Record<string, unknown>) };
+    if (o.algorithm === undefined) o.algorithm = "tokenBucket";
+    if (o.algorithm === "gcra" && o.burst === undefined) o.burst = o.limit;
+    // Not yet a LimitSpec: the pipe's second half checks it.
+    return o as LimitSpec;
+  }),
+  LimitSpecSchema,
+);
 
 /** 1–8 limits with distinct names. */
-export const LimitsSchema = z
-  .array(LimitInputSchema)
-  .min(1)
-  .max(8)
-  .refine((ls) => new Set(ls.map((l) => l.name)).size === ls.length, "limit names must be distinct");
+export const LimitsSchema = z.array(LimitInputSchema).check(
+  z.minLength(1),
+  z.maxLength(8),
+  z.refine((ls) => new Set(ls.map((l) => l.name)).size === ls.length, "limit names must be distinct"),
+);
 
 /** A named set of limits, all checked together. */
 export const PlanSchema = z.strictObject({ name: NameSchema, limits: LimitsSchema });
@@ -101,8 +105,10 @@ export const MAX_PLANS = 100;
  */
 export const TablePrefixSchema = z
   .string()
-  .max(32)
-  .regex(TABLE_PREFIX_PATTERN, "must be rl_ or start with rl_ and end with _ (lowercase letters, digits, _)");
+  .check(
+    z.maxLength(32),
+    z.regex(TABLE_PREFIX_PATTERN, "must be rl_ or start with rl_ and end with _ (lowercase letters, digits, _)"),
+  );
 
 /**
  * The limiter's configuration: its read-only plans, the default plan, the cache size and the
@@ -110,16 +116,18 @@ export const TablePrefixSchema = z
  */
 export const RateLimitConfigSchema = z
   .strictObject({
-    plans: z.array(PlanSchema).min(1).max(MAX_PLANS),
+    plans: z.array(PlanSchema).check(z.minLength(1), z.maxLength(MAX_PLANS)),
     defaultPlan: NameSchema,
-    cacheSize: z.number().int().min(1).max(1_000_000).default(10_000),
-    tablePrefix: TablePrefixSchema.default(DEFAULT_TABLE_PREFIX),
+    cacheSize: z._default(z.number().check(z.int(), z.gte(1), z.lte(1_000_000)), 10_000),
+    tablePrefix: z._default(TablePrefixSchema, DEFAULT_TABLE_PREFIX),
   })
-  .refine((c) => new Set(c.plans.map((p) => p.name)).size === c.plans.length, "plan names must be distinct")
-  .refine((c) => c.plans.some((p) => p.name === c.defaultPlan), {
-    message: "defaultPlan must name one of plans",
-    path: ["defaultPlan"],
-  });
+  .check(
+    z.refine((c) => new Set(c.plans.map((p) => p.name)).size === c.plans.length, "plan names must be distinct"),
+    z.refine((c) => c.plans.some((p) => p.name === c.defaultPlan), {
+      message: "defaultPlan must name one of plans",
+      path: ["defaultPlan"],
+    }),
+  );
 
 /** The limiter's configuration (validated). */
 export type RateLimitConfig = z.infer<typeof RateLimitConfigSchema>;
@@ -136,18 +144,18 @@ export type Override = z.infer<typeof OverrideSchema>;
 /** Body of `POST /rate-limit/check`. */
 export const CheckBodySchema = z.strictObject({
   key: z.string(),
-  cost: z.unknown().optional(),
-  limits: z.array(z.string()).max(8).optional(),
+  cost: z.optional(z.unknown()),
+  limits: z.optional(z.array(z.string()).check(z.maxLength(8))),
 });
 
 /** Body of `PUT /rate-limit/keys/:key/override`. */
 export const OverrideBodySchema = z.union([
-  z.strictObject({ plan: NameSchema, expiresAt: z.number().int().positive().optional() }),
-  z.strictObject({ limits: LimitsSchema, expiresAt: z.number().int().positive().optional() }),
+  z.strictObject({ plan: NameSchema, expiresAt: z.optional(z.number().check(z.int(), z.gt(0))) }),
+  z.strictObject({ limits: LimitsSchema, expiresAt: z.optional(z.number().check(z.int(), z.gt(0))) }),
 ]);
 
 /** Body of `PUT /rate-limit/plans/:name`. */
 export const PlanBodySchema = z.strictObject({ limits: LimitsSchema });
 
 /** The `PLANS` variable of the platform: a JSON array of plans. */
-export const PlansSchema = z.array(PlanSchema).min(1).max(MAX_PLANS);
+export const PlansSchema = z.array(PlanSchema).check(z.minLength(1), z.maxLength(MAX_PLANS));
