@@ -3,11 +3,55 @@
  * with commit and seek, reads without an offset, the DLQ and metrics.
  * @module
  */
-import { json, parseOrThrow, type Route } from "@durable/core";
+import { json, parseOrThrow, type Route, type TabularColumn, type TabularResult, tabular } from "@durable/core";
 import * as z from "zod/mini";
 import type { Cdc } from "./cdc.ts";
 import { cdcError } from "./errors.ts";
 import { LsnBodySchema, TrackBodySchema } from "./schemas.ts";
+import type { ChangeEvent } from "./types.ts";
+
+/**
+ * The columns of change events in Arrow (docs/arrow.md): the envelope flattened, the source
+ * block's fields by their own names (its `ts_ms`, the commit time, as `source_ts_ms`), row
+ * images as JSON text.
+ */
+export const EVENT_COLUMNS: readonly TabularColumn[] = [
+  { name: "id", type: "text" },
+  { name: "op", type: "text" },
+  { name: "tenant", type: "text" },
+  { name: "table", type: "text" },
+  { name: "lsn", type: "integer" },
+  { name: "txId", type: "integer" },
+  { name: "schemaVersion", type: "integer" },
+  { name: "source_ts_ms", type: "timestamp" },
+  { name: "ts_ms", type: "timestamp" },
+  { name: "key", type: "json" },
+  { name: "before", type: "json" },
+  { name: "after", type: "json" },
+];
+
+/** Events as a tabular result whose JSON answer is `body`, unchanged. */
+function eventsAnswer(
+  events: ChangeEvent[],
+  body: unknown,
+  page: { cursor?: string | null; metadata?: Record<string, string> },
+): TabularResult {
+  const rows = events.map((e) => ({
+    id: e.id,
+    op: e.op,
+    tenant: e.source.tenant,
+    table: e.source.table,
+    lsn: e.source.lsn,
+    txId: e.source.txId,
+    schemaVersion: e.source.schemaVersion,
+    source_ts_ms: e.source.ts_ms,
+    ts_ms: e.ts_ms,
+    key: e.key,
+    before: e.before,
+    after: e.after,
+  }));
+  return tabular({ columns: EVENT_COLUMNS, rows, json: body, ...page });
+}
 
 function intParam(value: string | null, name: string): number | undefined {
   if (value === null || value === "") return undefined;
@@ -65,9 +109,14 @@ export function cdcRoutes(cdc: Cdc): Route[] {
     {
       method: "GET",
       path: "/cdc/consumers/:name/events",
+      tabular: true,
       handle: ({ params, query }) => {
         const limit = intParam(query.get("limit"), "limit");
-        return cdc.pull(params.name ?? "", limit === undefined ? {} : { limit });
+        const out = cdc.pull(params.name ?? "", limit === undefined ? {} : { limit });
+        // No cursor: the next pull starts after the committed offset; nextLsn is what to commit.
+        return eventsAnswer(out.events, out, {
+          metadata: { nextLsn: String(out.nextLsn), hasMore: String(out.hasMore) },
+        });
       },
     },
     {
@@ -91,15 +140,18 @@ export function cdcRoutes(cdc: Cdc): Route[] {
     {
       method: "GET",
       path: "/cdc/events",
+      tabular: true,
       handle: ({ query }) => {
         const since = intParam(query.get("since"), "since");
         const limit = intParam(query.get("limit"), "limit");
         const tables = query.get("tables")?.split(",").filter(Boolean);
-        return cdc.read({
+        const out = cdc.read({
           ...(since === undefined ? {} : { since }),
           ...(limit === undefined ? {} : { limit }),
           ...(tables ? { tables } : {}),
         });
+        // The next page's `since` is the cursor.
+        return eventsAnswer(out.events, out, { cursor: out.next === null ? null : String(out.next) });
       },
     },
     {

@@ -90,7 +90,7 @@ export function createPreAggCapability(o: PreAggCapabilityOptions): PreAggCapabi
     name: PRE_AGG,
     preAgg,
     migrations: PREAGG_MIGRATIONS,
-    routes: preAggRoutes(preAgg),
+    routes: preAggRoutes(preAgg, o.tables),
     onStart: () => preAgg.start(),
     onWake: (event: WakeEvent) => preAgg.onWake(event),
     api: {

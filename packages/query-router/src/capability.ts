@@ -193,7 +193,7 @@ export function createQueryRouterCapability(o: QueryRouterCapabilityOptions): Qu
     name: QUERY,
     router,
     migrations: QUERY_ROUTER_MIGRATIONS,
-    routes: queryRoutes(api),
+    routes: queryRoutes(api, o.tables),
     onStart: () => router.start(),
     onWake: (event: WakeEvent) => router.onWake(event),
     api,
