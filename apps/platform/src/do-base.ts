@@ -278,7 +278,7 @@ export abstract class DOBase<E extends BaseEnv = BaseEnv> extends DurableObject<
  */
 async function answerOf(result: unknown, format: TabularFormat, tabular: boolean): Promise<Response> {
   if (result instanceof Response) return result;
-  const headers = tabular ? { vary: "accept" } : {};
+  const headers: Record<string, string> = tabular ? { vary: "accept" } : {};
   if (format === "arrow" && isTabular(result)) {
     const { arrowResponse } = await import("@durable/core/arrow");
     return arrowResponse(result, headers);
