@@ -8,7 +8,7 @@
  * @module
  */
 import { parseOrThrow } from "@durable/core";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { DagRunSummary, DagSummary } from "./dag-lists.ts";
 import { schedError } from "./errors.ts";
 import type { Scheduler } from "./scheduler.ts";
@@ -24,7 +24,10 @@ import {
 import type { DagRun, DeadLetter, RunRecord, Schedule, TaskState } from "./types.ts";
 
 /** The options of {@link SchedulerApi.runDag} (and the body of `POST /dags/:id/runs`). */
-export const RunDagOptionsSchema = z.strictObject({ key: KeySchema, version: z.number().int().min(1).optional() });
+export const RunDagOptionsSchema = z.strictObject({
+  key: KeySchema,
+  version: z.optional(z.number().check(z.int(), z.gte(1))),
+});
 
 /** Options of {@link SchedulerApi.runDag}. */
 export type RunDagOptions = z.input<typeof RunDagOptionsSchema>;
@@ -73,7 +76,7 @@ export interface SchedulerApi {
   cancelTask(id: string): Promise<TaskState>;
 }
 
-const IdSchema = z.string().min(1).max(128);
+const IdSchema = z.string().check(z.minLength(1), z.maxLength(128));
 
 /** An id argument (a path segment over HTTP); anything else is not found. @throws {NOT_FOUND} */
 export function checkId(value: unknown, name = "id"): string {

@@ -3,7 +3,7 @@
  * @module
  */
 import { parseOrThrow } from "@durable/core";
-import { z } from "zod";
+import * as z from "zod/mini";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -13,27 +13,27 @@ const DAY = 24 * HOUR;
 /** Time constants shared by the schemas. */
 export const MS = { SECOND, MINUTE, HOUR, DAY } as const;
 
+/** An integer in [min, max]: full zod's `z.number().int().min(min).max(max)`. */
+export function intBetween(min: number, max: number) {
+  return z.number().check(z.int(), z.gte(min), z.lte(max));
+}
+
 /** A retry policy: wait n = min(maxDelayMs, initialDelayMs × multiplier^(n−2)) × random[0.5, 1]. */
 export const RetryPolicySchema = z.strictObject({
-  maxAttempts: z.number().int().min(1).max(20).default(3),
-  initialDelayMs: z.number().int().min(100).max(DAY).default(SECOND),
-  maxDelayMs: z
-    .number()
-    .int()
-    .min(100)
-    .max(DAY)
-    .default(30 * SECOND),
-  multiplier: z.number().min(1).max(10).default(2),
+  maxAttempts: z._default(intBetween(1, 20), 3),
+  initialDelayMs: z._default(intBetween(100, DAY), SECOND),
+  maxDelayMs: z._default(intBetween(100, DAY), 30 * SECOND),
+  multiplier: z._default(z.number().check(z.gte(1), z.lte(10)), 2),
 });
 
 /** Per-handler or per-task retry overrides (each field optional, same limits). */
-export const RetryOverrideSchema = RetryPolicySchema.partial();
+export const RetryOverrideSchema = z.partial(RetryPolicySchema);
 
 /** Per-task chunk budget overrides, with the limits of the configuration. */
 export const TaskBudgetSchema = z.strictObject({
-  cpuBudgetMs: z.number().int().min(10).max(290_000).optional(),
-  maxStepsPerChunk: z.number().int().min(1).max(10_000).optional(),
-  retry: RetryOverrideSchema.optional(),
+  cpuBudgetMs: z.optional(intBetween(10, 290_000)),
+  maxStepsPerChunk: z.optional(intBetween(1, 10_000)),
+  retry: z.optional(RetryOverrideSchema),
 });
 
 /** A resolved retry policy. */
@@ -44,40 +44,25 @@ export type RetryPolicyInput = z.input<typeof RetryPolicySchema>;
 /** Configuration of one scheduler (one DO). Every field has the issue's default. */
 export const SchedulerConfigSchema = z.strictObject({
   /** Live (active or paused) schedules per DO. */
-  maxSchedules: z.number().int().min(1).max(100_000).default(10_000),
+  maxSchedules: z._default(intBetween(1, 100_000), 10_000),
   /** Due rows (handler runs, wake-ups, deliveries) per alarm pass. */
-  maxPerPass: z.number().int().min(1).max(1_000).default(100),
+  maxPerPass: z._default(intBetween(1, 1_000), 100),
   /** How long a done marker suppresses a repeated run of its idempotency key. */
-  dedupTtlMs: z
-    .number()
-    .int()
-    .min(MINUTE)
-    .max(7 * DAY)
-    .default(DAY),
+  dedupTtlMs: z._default(intBetween(MINUTE, 7 * DAY), DAY),
   /** History kept per DO. */
-  historyRetentionMs: z
-    .number()
-    .int()
-    .min(DAY)
-    .max(90 * DAY)
-    .default(7 * DAY),
+  historyRetentionMs: z._default(intBetween(DAY, 90 * DAY), 7 * DAY),
   /** History rows kept per schedule. */
-  historyPerSchedule: z.number().int().min(100).max(1_000).default(1_000),
+  historyPerSchedule: z._default(intBetween(100, 1_000), 1_000),
   /** Default lateness that still counts as on time. */
-  graceMs: z.number().int().min(0).max(HOUR).default(MINUTE),
+  graceMs: z._default(intBetween(0, HOUR), MINUTE),
   /** A leased row (a run in progress) becomes due again after this long if its instance died. */
-  leaseMs: z
-    .number()
-    .int()
-    .min(SECOND)
-    .max(15 * MINUTE)
-    .default(5 * MINUTE),
+  leaseMs: z._default(intBetween(SECOND, 15 * MINUTE), 5 * MINUTE),
   /** Default retry policy of handlers that name none. */
-  retry: RetryPolicySchema.default(RetryPolicySchema.parse({})),
+  retry: z._default(RetryPolicySchema, parseOrThrow(RetryPolicySchema, {}, "CONFIG_INVALID")),
   /** CPU budget of one chunk of a long-running task. */
-  taskCpuBudgetMs: z.number().int().min(10).max(290_000).default(20_000),
+  taskCpuBudgetMs: z._default(intBetween(10, 290_000), 20_000),
   /** Steps per chunk (production clocks stand still during CPU work, so this cap always holds). */
-  maxStepsPerChunk: z.number().int().min(1).max(10_000).default(100),
+  maxStepsPerChunk: z._default(intBetween(1, 10_000), 100),
 });
 
 /** A resolved configuration. */

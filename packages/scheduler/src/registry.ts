@@ -2,8 +2,7 @@
  * Handlers and tasks by name, with their zod schemas: payloads are checked at creation only.
  * @module
  */
-import { describeZodError } from "@durable/core";
-import type { z } from "zod";
+import { type AnySchema, describeZodError, safeParse } from "@durable/core";
 import type { RetryPolicyInput } from "./config.ts";
 import { schedError } from "./errors.ts";
 import type { HandlerFn, TaskBudget, TaskDefinition } from "./types.ts";
@@ -14,10 +13,10 @@ const encoder = new TextEncoder();
 
 /** A registered handler or task. */
 export type Registered =
-  | { kind: "handler"; schema: z.ZodType; fn: HandlerFn<unknown>; retry?: RetryPolicyInput }
+  | { kind: "handler"; schema: AnySchema; fn: HandlerFn<unknown>; retry?: RetryPolicyInput }
   | {
       kind: "task";
-      schema: z.ZodType;
+      schema: AnySchema;
       task: TaskDefinition<unknown, unknown>;
       budget: TaskBudget;
       retry?: RetryPolicyInput;
@@ -49,7 +48,7 @@ export class Registry {
     if (encoder.encode(text).length > MAX_PAYLOAD_BYTES) {
       throw schedError("PAYLOAD_TOO_LARGE", `${path} is over 64 KB`, 413);
     }
-    const parsed = reg.schema.safeParse(payload);
+    const parsed = safeParse(reg.schema, payload);
     if (!parsed.success) throw schedError("INVALID_PAYLOAD", describeZodError(parsed.error, path));
     return JSON.stringify(parsed.data ?? null);
   }

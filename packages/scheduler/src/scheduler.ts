@@ -4,8 +4,8 @@
  * does (DOBase, the Node TestHost, or the tests' own `runMigrations`), before the first call.
  * @module
  */
-import { newId, parseOrThrow, type WakeRouter } from "@durable/core";
-import type { z } from "zod";
+import { type AnySchema, newId, parseOrThrow, type WakeRouter } from "@durable/core";
+import type * as z from "zod/mini";
 import {
   RetryOverrideSchema,
   type RetryPolicyInput,
@@ -63,17 +63,18 @@ export interface TaskApi {
 export interface Scheduler {
   /**
    * Registers a handler by name (in the constructor, on every deploy). Schedules naming it are
-   * checked against `schema` at creation, never at fire time.
+   * checked against `schema` (any zod 4 schema, from `zod` or `zod/mini`) at creation, never at
+   * fire time; a failure reads in zod's English messages.
    * @throws {HANDLER_EXISTS} @throws {INVALID_SCHEDULE} for a bad name
    */
-  handler<S extends z.ZodType>(
+  handler<S extends AnySchema>(
     name: string,
     schema: S,
     fn: HandlerFn<z.output<S>>,
     o?: { retry?: RetryPolicyInput },
   ): void;
   /** Registers a long-running task by name (scheduled like a handler, run in chunks). */
-  task<S extends z.ZodType, C>(name: string, schema: S, t: TaskDefinition<z.output<S>, C>, o?: TaskBudget): void;
+  task<S extends AnySchema, C>(name: string, schema: S, t: TaskDefinition<z.output<S>, C>, o?: TaskBudget): void;
   /**
    * Creates a schedule, or returns the one with the same key and definition (0 rows written).
    * @throws {INVALID_SCHEDULE|INVALID_CRON|INVALID_TIMEZONE|UNKNOWN_HANDLER|INVALID_PAYLOAD} 400
@@ -214,7 +215,7 @@ class DurableScheduler implements Scheduler {
 
   // ---- registration -------------------------------------------------------------------
 
-  handler<S extends z.ZodType>(
+  handler<S extends AnySchema>(
     name: string,
     schema: S,
     fn: HandlerFn<z.output<S>>,
@@ -229,7 +230,7 @@ class DurableScheduler implements Scheduler {
     });
   }
 
-  task<S extends z.ZodType, C>(name: string, schema: S, t: TaskDefinition<z.output<S>, C>, o: TaskBudget = {}): void {
+  task<S extends AnySchema, C>(name: string, schema: S, t: TaskDefinition<z.output<S>, C>, o: TaskBudget = {}): void {
     const budget = parseOrThrow(TaskBudgetSchema, o, "CONFIG_INVALID") as TaskBudget;
     this.#registry.register(name, {
       kind: "task",

@@ -2,34 +2,29 @@
  * zod schemas of everything callers send: schedules, DAGs, triggers, list queries.
  * @module
  */
-import { z } from "zod";
-import { MS, RetryPolicySchema } from "./config.ts";
+import * as z from "zod/mini";
+import { intBetween, MS, RetryPolicySchema } from "./config.ts";
 
 /** Keys, handler names and DAG ids: 1–128 characters of `[A-Za-z0-9:._-]`. */
 export const KeySchema = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9:._-]+$/, "use 1-128 characters of A-Z a-z 0-9 : . _ -");
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(/^[A-Za-z0-9:._-]+$/, "use 1-128 characters of A-Z a-z 0-9 : . _ -"),
+  );
 
 /** When a schedule fires: exactly one of cron, at, delayMs, everyMs. */
 export const WhenSchema = z.union([
-  z.strictObject({ cron: z.string().max(256), timezone: z.string().max(64).optional() }),
-  z.strictObject({ at: z.union([z.number().int(), z.iso.datetime({ offset: true })]) }),
   z.strictObject({
-    delayMs: z
-      .number()
-      .int()
-      .min(0)
-      .max(365 * MS.DAY),
+    cron: z.string().check(z.maxLength(256)),
+    timezone: z.optional(z.string().check(z.maxLength(64))),
   }),
+  z.strictObject({ at: z.union([z.number().check(z.int()), z.iso.datetime({ offset: true })]) }),
+  z.strictObject({ delayMs: intBetween(0, 365 * MS.DAY) }),
   z.strictObject({
-    everyMs: z
-      .number()
-      .int()
-      .min(1_000, "everyMs must be at least 1000")
-      .max(365 * MS.DAY),
-    startAt: z.number().int().optional(),
+    everyMs: z.number().check(z.int(), z.gte(1_000, "everyMs must be at least 1000"), z.lte(365 * MS.DAY)),
+    startAt: z.optional(z.number().check(z.int())),
   }),
 ]);
 
@@ -41,16 +36,9 @@ export const MissedPolicySchema = z.union([
   z.literal("skip"),
   z.literal("coalesce"),
   z.strictObject({
-    catchUp: z
-      .strictObject({
-        windowMs: z
-          .number()
-          .int()
-          .min(1_000)
-          .max(7 * MS.DAY)
-          .default(MS.HOUR),
-      })
-      .default({ windowMs: MS.HOUR }),
+    catchUp: z._default(z.strictObject({ windowMs: z._default(intBetween(1_000, 7 * MS.DAY), MS.HOUR) }), {
+      windowMs: MS.HOUR,
+    }),
   }),
 ]);
 
@@ -60,21 +48,23 @@ export type MissedPolicy = z.output<typeof MissedPolicySchema>;
 /** Input of `schedule()` and `POST /scheduler/schedules`. */
 export const ScheduleInputSchema = z
   .strictObject({
-    key: KeySchema.optional(),
-    handler: KeySchema.optional(),
-    dag: KeySchema.optional(),
-    payload: z.unknown().optional(),
+    key: z.optional(KeySchema),
+    handler: z.optional(KeySchema),
+    dag: z.optional(KeySchema),
+    payload: z.optional(z.unknown()),
     when: WhenSchema,
-    overlap: z.enum(["skip", "buffer-one", "allow"]).default("skip"),
-    missed: MissedPolicySchema.default("skip"),
-    graceMs: z.number().int().min(0).max(MS.HOUR).optional(),
-    retry: RetryPolicySchema.partial().optional(),
-    onConflict: z.enum(["error", "replace"]).default("error"),
+    overlap: z._default(z.enum(["skip", "buffer-one", "allow"]), "skip"),
+    missed: z._default(MissedPolicySchema, "skip"),
+    graceMs: z.optional(intBetween(0, MS.HOUR)),
+    retry: z.optional(z.partial(RetryPolicySchema)),
+    onConflict: z._default(z.enum(["error", "replace"]), "error"),
   })
-  .refine((s) => (s.handler === undefined) !== (s.dag === undefined), {
-    message: "name exactly one of handler or dag",
-    path: ["handler"],
-  });
+  .check(
+    z.refine((s) => (s.handler === undefined) !== (s.dag === undefined), {
+      message: "name exactly one of handler or dag",
+      path: ["handler"],
+    }),
+  );
 
 /** Input of `schedule()`. */
 export type ScheduleInput = z.input<typeof ScheduleInputSchema>;
@@ -83,16 +73,16 @@ export type ScheduleInput = z.input<typeof ScheduleInputSchema>;
 export const DagTaskSchema = z.strictObject({
   id: KeySchema,
   handler: KeySchema,
-  payload: z.unknown().optional(),
-  dependsOn: z.array(KeySchema).max(1_000).default([]),
-  retry: RetryPolicySchema.partial().optional(),
+  payload: z.optional(z.unknown()),
+  dependsOn: z._default(z.array(KeySchema).check(z.maxLength(1_000)), []),
+  retry: z.optional(z.partial(RetryPolicySchema)),
 });
 
 /** Input of `defineDag()` and `PUT /scheduler/dags/:id`. */
 export const DagInputSchema = z.strictObject({
   id: KeySchema,
-  tasks: z.array(DagTaskSchema).min(1).max(1_000, "a DAG has at most 1000 tasks"),
-  maxParallel: z.number().int().min(1).max(32).default(4),
+  tasks: z.array(DagTaskSchema).check(z.minLength(1), z.maxLength(1_000, "a DAG has at most 1000 tasks")),
+  maxParallel: z._default(intBetween(1, 32), 4),
 });
 
 /** Input of `defineDag()`. */
@@ -105,21 +95,26 @@ export const TriggerInputSchema = z.strictObject({
   from: KeySchema,
   on: z.enum(["success", "failure", "completed"]),
   to: KeySchema,
-  toVersion: z.union([z.literal("latest"), z.number().int().min(1)]).default("latest"),
+  toVersion: z._default(z.union([z.literal("latest"), z.number().check(z.int(), z.gte(1))]), "latest"),
   /** A DO name: the target DAG lives there and delivery goes through the `TriggerSink` port. */
-  target: z.string().min(1).max(128).optional(),
+  target: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 });
 
 /** Input of `addTrigger()`. */
 export type TriggerInput = z.input<typeof TriggerInputSchema>;
 
+/** A page size: 1–100, default 50, a number or its text (a query parameter). */
+function pageLimit() {
+  return z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 50);
+}
+
 /** Filters and page of `list()`. */
 export const ListQuerySchema = z.strictObject({
-  status: z.enum(["active", "paused", "cancelled", "completed"]).optional(),
-  kind: z.enum(["cron", "once", "interval"]).optional(),
-  handler: KeySchema.optional(),
-  cursor: z.string().max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  status: z.optional(z.enum(["active", "paused", "cancelled", "completed"])),
+  kind: z.optional(z.enum(["cron", "once", "interval"])),
+  handler: z.optional(KeySchema),
+  cursor: z.optional(z.string().check(z.maxLength(64))),
+  limit: pageLimit(),
 });
 
 /** Input of `list()`. */
@@ -127,8 +122,8 @@ export type ListQuery = z.input<typeof ListQuerySchema>;
 
 /** A keyset page query. */
 export const PageQuerySchema = z.strictObject({
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.optional(z.string().check(z.maxLength(200))),
+  limit: pageLimit(),
 });
 
 /** Input of paged reads. */
