@@ -21,7 +21,7 @@ import {
 import { type CapabilityDefinition, fromRemoteError, type Remote, type Sql } from "@durable/core";
 import type { SchedulerCapability } from "@durable/scheduler";
 import type { TablesCapability } from "@durable/tables";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { tenantTablesOperator } from "./checkpoint-tables.ts";
 
 /** The scheduler's tables, `sched_stats` last (its triggers' table: the captured rows win). */
@@ -119,13 +119,12 @@ export function platformCheckpoint(context: PlatformCheckpointContext): Capabili
       // Tenants schedule checkpoints with POST /scheduler/schedules: the handlers live here, beside
       // the checkpoint they call, registered on the scheduler this capability requires.
       const { scheduler } = required.get<SchedulerCapability>("scheduler");
-      scheduler.handler("checkpoint.local", z.object({}).strict().optional(), async () => {
+      scheduler.handler("checkpoint.local", z.optional(z.strictObject({})), async () => {
         await cp.local();
       });
-      const GlobalSchema = z
-        .object({ timeoutMs: z.number().int().min(1000).max(600_000).optional() })
-        .strict()
-        .optional();
+      const GlobalSchema = z.optional(
+        z.strictObject({ timeoutMs: z.optional(z.int().check(z.gte(1000), z.lte(600_000))) }),
+      );
       scheduler.handler("checkpoint.global", GlobalSchema, async (p) => {
         await cp.coordinator.trigger(p?.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs });
       });

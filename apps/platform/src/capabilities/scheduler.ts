@@ -6,7 +6,7 @@
  */
 import type { AlarmOwnerDefinition } from "@durable/core";
 import { type Scheduler, type SchedulerCapability, schedulerCapability } from "@durable/scheduler";
-import { z } from "zod";
+import * as z from "zod/mini";
 
 /**
  * The scheduler of a platform DO, with the `platform.noop` handler (a target for health checks
