@@ -24,6 +24,14 @@ import { kib } from "./wrangler-esbuild.ts";
 const quick = isQuick();
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const started = performance.now();
+/** Seconds each phase took (printed at the end: the quick run has a one-minute budget). */
+const phases: string[] = [];
+let phaseStart = started;
+function phase(name: string): void {
+  const now = performance.now();
+  phases.push(`${name} ${round((now - phaseStart) / 1000, 1)} s`);
+  phaseStart = now;
+}
 
 /** Budgets of issue 15. */
 const PACKAGE_BUDGET_KIB = 60;
@@ -34,15 +42,19 @@ const ROWS = 100_000;
 // 1. Packages, alone.
 const source = prepareEntries(root, quick);
 const { entries, missing } = workerEntries(root, source);
-const packages = await sizePackages(root, entries, source);
+phase("build check");
+const packages = await sizePackages(root, entries, source, !quick);
 printPackageTables(root, source, missing, packages, PACKAGE_BUDGET_KIB);
+phase("packages");
 
 // 2. The platform.
 const platform = await sizePlatform(root);
 printPlatformTable(root, platform);
+phase("platform");
 
 // 3. Arrow vs JSON on 100,000 flights.
 const flights = await loadFlightsResult(ROWS);
+phase("flights");
 const whole = { rows: flights.rows, cursor: null };
 const jsonBytes = encodeJson(whole);
 const arrowTypes = verifySameRows(
@@ -57,10 +69,14 @@ for (const page of [flights.pages[0], flights.pages[flights.pages.length - 1]]) 
   verifySameRows("apache-arrow page", encodeApacheArrow(flights.columns, page), encodeJson(page), flights.columns);
   verifySameRows("flechette page", encodeFlechette(flights.columns, page), encodeJson(page), flights.columns);
 }
+phase("decode checks");
 const single = encodingSizes(flights.columns, [whole]);
 const paged = encodingSizes(flights.columns, flights.pages);
+phase("sizes");
 const times = encodeTimes(flights.columns, whole, quick ? 1 : 5, quick ? 5 : 30);
+phase("encode times");
 const libs = await libraryBundles(root);
+phase("library bundles");
 printArrowTables({ rows: ROWS, pages: flights.pages.length, loadMs: flights.loadMs, single, paged, times, libs });
 console.log(`\nArrow field types: apache-arrow ${arrowTypes.join(", ")}; flechette ${flechetteTypes.join(", ")}`);
 console.log("every value of both Arrow streams decodes (apache-arrow tableFromIPC) equal to the JSON answer");
@@ -96,7 +112,7 @@ const load = loadavg()
   .map((l) => round(l, 1))
   .join(", ");
 console.log(
-  `\ntotal ${round((performance.now() - started) / 1000, 1)} s; load average ${load} (a shared machine: times are noisy)`,
+  `\ntotal ${round((performance.now() - started) / 1000, 1)} s (${phases.join(", ")}); load average ${load} (a shared machine: times are noisy)`,
 );
 
 const perEntry: Record<string, number> = {};

@@ -48,7 +48,7 @@ export function printPackageTables(
         "gzip KiB": kib(s.current.gzip),
         "full zod gzip KiB": kib(s.fullZod.gzip),
         "÷ full zod": round(s.current.gzip / s.fullZod.gzip, 2),
-        "no zod gzip KiB": kib(s.noZod.gzip),
+        "no zod gzip KiB": s.noZod ? kib(s.noZod.gzip) : "-",
         budget,
         "node: imports": s.current.nodeBuiltins.join(" ") || "-",
       };
