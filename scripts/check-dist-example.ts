@@ -122,11 +122,12 @@ export function installProblems(dir: string, packed: Packed[]): string[] {
 }
 
 /**
- * The consumer's view of our declarations: the example's program with `skipLibCheck` off, and
- * only the errors inside @durable/* reported (other libraries' declarations are their business).
- * An import in a `.d.ts` that did not resolve would otherwise turn into `any` in silence.
+ * The example's typecheck (its own tsconfig, as `tsc --noEmit` after `wrangler types`), with
+ * `skipLibCheck` off for our declarations: errors in the example's sources and inside
+ * @durable/* are reported, other declarations are skipped as `skipLibCheck` would. Without this, an import in
+ * one of our `.d.ts` that did not resolve would turn into `any` in silence.
  */
-export function declarationProblems(dir: string): string[] {
+export function typeProblems(dir: string): string[] {
   const parsed = ts.getParsedCommandLineOfConfigFile(
     join(dir, "tsconfig.json"),
     { skipLibCheck: false },
@@ -139,15 +140,31 @@ export function declarationProblems(dir: string): string[] {
   );
   if (parsed === undefined) return ["tsconfig.json could not be read"];
   const program = ts.createProgram(parsed.fileNames, parsed.options);
-  const ours = program.getSourceFiles().filter((f) => f.fileName.includes("/node_modules/@durable/"));
-  if (ours.length === 0) return ["the example's program reaches no @durable/* declarations"];
-  return ours.flatMap((f) =>
-    [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)].map((d) => {
-      const { line } = f.getLineAndCharacterOfPosition(d.start ?? 0);
-      const file = f.fileName.slice(f.fileName.indexOf("node_modules/") + "node_modules/".length);
-      return `${file}:${line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`;
-    }),
-  );
+  // The example's own sources and our declarations; generated and third-party declarations are
+  // skipped as skipLibCheck would (apache-arrow's pull in Node's types, which clash with workerd's).
+  const checked = program
+    .getSourceFiles()
+    .filter(
+      (f) =>
+        f.fileName.includes("/node_modules/@durable/") ||
+        !(f.isDeclarationFile || f.fileName.includes("/node_modules/")),
+    );
+  if (!checked.some((f) => f.fileName.includes("/node_modules/@durable/"))) {
+    return ["the example's program reaches no @durable/* declarations"];
+  }
+  const diagnostics = [
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...checked.flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)]),
+  ];
+  return diagnostics.map((d) => {
+    const text = ts.flattenDiagnosticMessageText(d.messageText, " ");
+    if (d.file === undefined) return text;
+    const { line } = d.file.getLineAndCharacterOfPosition(d.start ?? 0);
+    const name = d.file.fileName;
+    const at = name.lastIndexOf("/node_modules/");
+    return `${at >= 0 ? name.slice(at + 1) : name.slice(dir.length + 1)}:${line + 1}: ${text}`;
+  });
 }
 
 /**

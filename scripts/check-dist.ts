@@ -9,9 +9,10 @@
  * 4. A copy of examples/external-worker outside the repository: `npm ci`, then
  *    `npm install --no-save --offline <every tarball>` in one command (their internal
  *    dependencies satisfy each other; @durable/* must come from the tarballs, checked in the
- *    install's lockfile). Then its typecheck, our declarations with `skipLibCheck` off, its
- *    tests, and `wrangler deploy --dry-run` without the repository's source condition; the
- *    bundle must take @durable/* from their `dist/`.
+ *    install's lockfile). Then its typecheck (`wrangler types`, then its tsconfig with
+ *    `skipLibCheck` off for our declarations), its tests, and `wrangler deploy --dry-run`,
+ *    all without the repository's source condition; the bundle must take @durable/* from
+ *    their `dist/`.
  * 5. docs/tables.md's RPC example equals the example's typechecked snippet.
  *
  * Flags: `--no-build` (check the dist already built), `--keep` (keep the temp folder),
@@ -25,12 +26,12 @@ import { fileURLToPath } from "node:url";
 import {
   bundleProblems,
   copyExample,
-  declarationProblems,
   docBlock,
   installProblems,
   packAll,
   run,
   snippetBody,
+  typeProblems,
 } from "./check-dist-example.ts";
 import { checkDist, formatProblem, readPackages } from "./check-dist-graph.ts";
 import { manifestProblems } from "./check-dist-manifest.ts";
@@ -101,10 +102,10 @@ try {
     run("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--offline", ...files], example),
   );
   fail("install", installProblems(example, packed));
-  step("typecheck", () => run("npm", ["run", "typecheck"], example));
+  step("wrangler types", () => run("npx", ["wrangler", "types"], example));
   fail(
-    "declarations",
-    step("declarations", () => declarationProblems(example)),
+    "typecheck",
+    step("typecheck", () => typeProblems(example)),
   );
   step("test", () => run("npm", ["test"], example));
   const out = join(work, "deploy");

@@ -1,0 +1,74 @@
+/**
+ * A Worker that limits each client IP to 10 requests a minute with @durable/rate-limit, in a
+ * Durable Object of its own (no DOBase): `Limiter` keeps exact counts in its SQLite, and a
+ * @durable/scheduler on its alarm runs the limiter's hourly sweep of idle keys.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { runMigrations, scopedWake, systemClock } from "@durable/core";
+import {
+  type CheckOptions,
+  createRateLimiter,
+  RATE_LIMIT_MIGRATIONS,
+  RATE_LIMIT_OWNER,
+  type RateLimitConfigInput,
+  rateLimit,
+} from "@durable/rate-limit";
+import { createScheduler, SCHEDULER_MIGRATIONS } from "@durable/scheduler";
+
+const LIMITS: RateLimitConfigInput = {
+  plans: [
+    { name: "ip", limits: [{ name: "minute", algorithm: "tokenBucket", capacity: 10, refillPerSecond: 10 / 60 }] },
+  ],
+  defaultPlan: "ip",
+};
+
+/** One shard of the limiter: the middleware sends each key to the shard that owns it. */
+export class Limiter extends DurableObject<Env> {
+  readonly #scheduler;
+  readonly #limiter;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const { storage } = ctx;
+    const ports = {
+      sql: storage.sql,
+      transactionSync: <T>(fn: () => T) => storage.transactionSync(fn),
+      clock: systemClock,
+    };
+    const alarm = {
+      get: () => storage.getAlarm(),
+      set: (at: number) => storage.setAlarm(at),
+      delete: () => storage.deleteAlarm(),
+    };
+    this.#scheduler = createScheduler({ ...ports, alarm });
+    // The limiter asks for its sweep through the scheduler, which owns the DO's one alarm.
+    const wake = scopedWake(() => this.#scheduler.wakes, RATE_LIMIT_OWNER);
+    this.#limiter = createRateLimiter({ ...ports, wake }, LIMITS);
+    this.#scheduler.onWake(RATE_LIMIT_OWNER, () => {
+      this.#limiter.onSweepWake();
+    });
+    // Without DOBase, the DO runs the packages' migrations itself, before anything else.
+    ctx.blockConcurrencyWhile(async () => {
+      for (const set of [SCHEDULER_MIGRATIONS, RATE_LIMIT_MIGRATIONS])
+        runMigrations(ports.sql, ports.transactionSync, set);
+      await this.#scheduler.start();
+      this.#limiter.start();
+    });
+  }
+
+  /** What `rateLimit()` calls: the decision and the plan it was checked against. */
+  check(key: string, options?: CheckOptions) {
+    return { result: this.#limiter.limit(key, options), plan: this.#limiter.planFor(key) };
+  }
+
+  override async alarm(): Promise<void> {
+    await this.#scheduler.onAlarm();
+  }
+}
+
+export default {
+  fetch(request, env) {
+    const limiter = rateLimit({ namespace: env.LIMITER, key: (req) => `ip:${req.headers.get("cf-connecting-ip")}` });
+    return limiter.middleware(request, async () => new Response("hello"));
+  },
+} satisfies ExportedHandler<Env>;
