@@ -13,7 +13,7 @@ import {
   type SqlValue,
   safeParse,
 } from "@durable/core";
-import * as z from "zod/mini";
+import type * as z from "zod/mini";
 import { readValue, storedSize, valueSchema } from "./column-types.ts";
 import { invalidRow, tablesError } from "./errors.ts";
 import { quoteIdent } from "./names.ts";
@@ -55,21 +55,18 @@ export class RowCodec {
   readonly columns: readonly ColumnDef[];
   readonly #byName: Map<string, { index: number; col: ColumnDef; schema: z.ZodMiniType<SqlBinding> }>;
   readonly #keyIndexes: number[];
-  readonly #rowSchema: z.ZodMiniType<Record<string, SqlBinding | undefined>>;
+  /** The value schema of each column, in column order. */
+  readonly #schemas: z.ZodMiniType<SqlBinding>[];
 
   constructor(def: TableDef) {
     this.def = def;
     this.columns = def.columns;
-    this.#byName = new Map(def.columns.map((col, index) => [col.name, { index, col, schema: valueSchema(col.type) }]));
+    const schemas = def.columns.map((col) => valueSchema(col.type));
+    this.#schemas = schemas;
+    this.#byName = new Map(
+      def.columns.map((col, index) => [col.name, { index, col, schema: schemas[index] as z.ZodMiniType<SqlBinding> }]),
+    );
     this.#keyIndexes = def.primaryKey.map((k) => this.#byName.get(k)?.index ?? -1);
-    const shape: Record<string, z.ZodMiniType> = {};
-    for (const [name, { col, schema }] of this.#byName) {
-      let s: z.ZodMiniType = schema;
-      if (col.nullable) s = z.nullable(s);
-      if (col.nullable || col.default !== undefined) s = z.optional(s);
-      shape[name] = s;
-    }
-    this.#rowSchema = z.object(shape) as unknown as z.ZodMiniType<Record<string, SqlBinding | undefined>>;
   }
 
   /** Names of the key columns. */
@@ -103,23 +100,27 @@ export class RowCodec {
     for (const key in input) {
       if (!this.#byName.has(key)) return { code: "INVALID_ROW", column: key, reason: "unknown column" };
     }
-    const parsed = safeParse(this.#rowSchema, input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const col = String(issue?.path[0]);
-      const missing = (input as RowInput)[col] === undefined;
-      return {
-        code: "INVALID_ROW",
-        column: col,
-        reason: missing ? "required (the column is not nullable)" : issueMessage(parsed.error),
-      };
-    }
+    // Column by column, in column order, so the first bad column is the one reported. (One zod
+    // object over all columns was 2x slower in Node: zod/mini objects have no JIT fast path.)
+    const row = input as RowInput;
     const values: SqlBinding[] = new Array(this.columns.length);
     let size = 0;
     for (let i = 0; i < this.columns.length; i++) {
       const col = this.columns[i] as ColumnDef;
-      const v = parsed.data[col.name];
-      const stored = v === undefined ? (col.default ?? null) : v;
+      const v = row[col.name];
+      let stored: SqlBinding;
+      if (v === undefined) {
+        if (!col.nullable && col.default === undefined) {
+          return { code: "INVALID_ROW", column: col.name, reason: "required (the column is not nullable)" };
+        }
+        stored = col.default ?? null;
+      } else if (v === null && col.nullable) {
+        stored = null;
+      } else {
+        const parsed = safeParse(this.#schemas[i] as z.ZodMiniType<SqlBinding>, v);
+        if (!parsed.success) return { code: "INVALID_ROW", column: col.name, reason: issueMessage(parsed.error) };
+        stored = parsed.data;
+      }
       values[i] = stored;
       size += storedSize(stored);
     }
