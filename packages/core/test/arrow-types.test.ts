@@ -65,7 +65,14 @@ const nullable = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null, freq: 
 const rowArb = fc.record({
   i: nullable(fc.oneof(fc.maxSafeInteger(), fc.constantFrom(Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 0, -1))),
   r: nullable(fc.oneof(fc.double(), fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, 5e-324))),
-  t: nullable(fc.oneof(fc.constant(""), fc.string({ unit: "binary", maxLength: 20 }))),
+  t: nullable(
+    fc.oneof(
+      fc.constant(""),
+      fc.string({ unit: "binary", maxLength: 20 }),
+      // ASCII next to 2-byte UTF-8 (Latin-1 and beyond): the encoder's fast path ends at 0x7f.
+      fc.string({ unit: fc.integer({ min: 0, max: 0x7ff }).map((c) => String.fromCharCode(c)), maxLength: 20 }),
+    ),
+  ),
   b: nullable(fc.oneof(fc.constant(new Uint8Array(0)), fc.uint8Array({ maxLength: 24 }))),
   o: nullable(fc.boolean()),
   // Before 1970 and the whole range of Date.
@@ -136,15 +143,33 @@ describe("catalog types round-trip through tableFromIPC", () => {
       { t: "", b: new Uint8Array(0) },
       { t: null, b: null },
       { t: "é😀", b: new Uint8Array([7]) },
+      { t: "é", b: null },
     ];
     const table = tableFromIPC(encodeArrow(tabular({ columns, rows, json: null })));
     expect(table.getChild("t")?.nullCount).toBe(1);
-    expect(table.getChild("b")?.nullCount).toBe(1);
+    expect(table.getChild("b")?.nullCount).toBe(2);
     expect(table.toArray().map((r) => r.toJSON())).toEqual([
       { t: "", b: new Uint8Array(0) },
       { t: null, b: null },
       { t: "é😀", b: new Uint8Array([7]) },
+      { t: "é", b: null },
     ]);
+  });
+
+  it("integral numbers beyond 2^53 and at the ends of Int64 are written exactly", () => {
+    const values = [-(2 ** 63), 2 ** 63 - 1024, 2 ** 53 + 2, -(2 ** 53) - 2, -1, 2 ** 32, -(2 ** 32) - 1];
+    const columns: TabularColumn[] = [
+      { name: "i", type: "integer" },
+      { name: "ts", type: "timestamp" },
+    ];
+    const rows = [...values.map((v) => ({ i: v, ts: v })), { i: 2n ** 63n - 1n, ts: -(2n ** 63n) }];
+    const table = tableFromIPC(encodeArrow(tabular({ columns, rows, json: null })));
+    expect(table.getChild("i")?.toArray()).toEqual(
+      BigInt64Array.from([...values.map((v) => BigInt(v)), 2n ** 63n - 1n]),
+    );
+    expect(table.getChild("ts")?.toArray()).toEqual(
+      BigInt64Array.from([...values.map((v) => BigInt(v)), -(2n ** 63n)]),
+    );
   });
 
   it("a missing key is a null, like JSON's absent value", () => {

@@ -69,6 +69,20 @@ function utf8Buffers(values: Converted): { valueOffsets: Int32Array; data: Uint8
   for (let i = 0; i < values.length; i++) {
     const s = values[i];
     if (typeof s === "string" && s.length > 0) {
+      // ASCII, the common case, byte by byte: cheaper than a TextEncoder call per short string.
+      if (at + s.length <= data.length) {
+        let k = 0;
+        for (; k < s.length; k++) {
+          const c = s.charCodeAt(k);
+          if (c > 0x7f) break;
+          data[at + k] = c;
+        }
+        if (k === s.length) {
+          at += k;
+          offsets[i + 1] = at;
+          continue;
+        }
+      }
       let written = encoder.encodeInto(s, data.subarray(at));
       if (written.read < s.length) {
         // At most 3 bytes per UTF-16 unit: grow once to hold it, then encode it again.
@@ -101,11 +115,22 @@ function binaryBuffers(values: Converted): { valueOffsets: Int32Array; data: Uin
   return { valueOffsets: offsets, data };
 }
 
-function bigints(values: Converted): BigInt64Array {
+const TWO_32 = 2 ** 32;
+
+/**
+ * Int64 values, little-endian. An integral number is split into its two 32-bit halves (exact
+ * for every integral double in range) so that no bigint is allocated per value.
+ */
+function int64s(values: Converted): BigInt64Array {
   const out = new BigInt64Array(values.length);
+  const words = new Uint32Array(out.buffer);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (typeof v === "bigint") out[i] = v;
+    if (typeof v === "number") {
+      const hi = Math.floor(v / TWO_32);
+      words[2 * i] = v - hi * TWO_32;
+      words[2 * i + 1] = hi >>> 0;
+    } else if (typeof v === "bigint") out[i] = v;
   }
   return out;
 }
@@ -132,9 +157,9 @@ function dataOf(kind: ArrowKind, values: Converted): Data {
   const common = { length, nullCount, ...(nullBitmap ? { nullBitmap } : {}) };
   switch (kind) {
     case "int64":
-      return makeData({ type: new Int64(), ...common, data: bigints(values) });
+      return makeData({ type: new Int64(), ...common, data: int64s(values) });
     case "timestamp":
-      return makeData({ type: new TimestampMillisecond("UTC"), ...common, data: bigints(values) });
+      return makeData({ type: new TimestampMillisecond("UTC"), ...common, data: int64s(values) });
     case "float64":
       return makeData({ type: new Float64(), ...common, data: floats(values) });
     case "bool":

@@ -21,9 +21,10 @@ const BIGINT_MAX = 2n ** 63n - 1n;
 /** What `Date.prototype.toISOString` writes (years beyond 0–9999 with a sign and six digits). */
 const ISO_INSTANT = /^(?:[+-]\d{6}|\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
 
-function int64(value: unknown): bigint | typeof MISFIT {
+/** An Int64 value: an integral number in range (no bigint allocated per value) or a bigint. */
+function int64(value: unknown): number | bigint | typeof MISFIT {
   if (typeof value === "number") {
-    return Number.isInteger(value) && value >= -INT64_LIMIT && value < INT64_LIMIT ? BigInt(value) : MISFIT;
+    return Number.isInteger(value) && value >= -INT64_LIMIT && value < INT64_LIMIT ? value : MISFIT;
   }
   if (typeof value === "bigint") return value >= BIGINT_MIN && value <= BIGINT_MAX ? value : MISFIT;
   return MISFIT;
@@ -41,14 +42,14 @@ function bool(value: unknown): boolean | typeof MISFIT {
   return MISFIT;
 }
 
-function timestamp(value: unknown): bigint | typeof MISFIT {
+function timestamp(value: unknown): number | bigint | typeof MISFIT {
   if (typeof value === "string") {
     const ms = ISO_INSTANT.test(value) ? Date.parse(value) : Number.NaN;
-    return Number.isFinite(ms) ? BigInt(ms) : MISFIT;
+    return Number.isFinite(ms) ? ms : MISFIT;
   }
   if (value instanceof Date) {
     const ms = value.getTime();
-    return Number.isFinite(ms) ? BigInt(ms) : MISFIT;
+    return Number.isFinite(ms) ? ms : MISFIT;
   }
   return int64(value);
 }
