@@ -180,6 +180,24 @@ export function bundleProblems(metafile: string): string[] {
     .map((i) => `bundled from outside dist/: ${i}`);
 }
 
+/**
+ * Code in the docs that the example typechecks as a snippet: each block must equal its snippet
+ * file (after the snippet's leading `//` comment), so the docs show code that compiles.
+ */
+export const DOC_SNIPPETS = [
+  { doc: "README.md", heading: "## Use one package in your own Worker", snippet: "snippets/readme-worker.ts" },
+  { doc: "docs/tables.md", heading: "## From another Worker over RPC", snippet: "snippets/tables-rpc.ts" },
+];
+
+/** The docs blocks that differ from their snippets in the example at `example`. */
+export function docsProblems(root: string, example: string): string[] {
+  return DOC_SNIPPETS.flatMap(({ doc, heading, snippet }) => {
+    const block = docBlock(readFileSync(join(root, doc), "utf8"), heading);
+    const code = snippetBody(readFileSync(join(example, snippet), "utf8"));
+    return block === code ? [] : [`${doc} (${heading}) differs from examples/external-worker/${snippet}`];
+  });
+}
+
 /** The first ```ts block after `heading` in a Markdown file. */
 export function docBlock(markdown: string, heading: string): string | null {
   const at = markdown.indexOf(heading);

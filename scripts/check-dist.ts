@@ -13,24 +13,23 @@
  *    `skipLibCheck` off for our declarations), its tests, and `wrangler deploy --dry-run`,
  *    all without the repository's source condition; the bundle must take @durable/* from
  *    their `dist/`.
- * 5. docs/tables.md's RPC example equals the example's typechecked snippet.
+ * 5. The README's and docs/tables.md's examples equal the example's typechecked snippets.
  *
  * Flags: `--no-build` (check the dist already built), `--keep` (keep the temp folder),
  * `--graph-only [--root <dir>]` (step 2's graph check alone, over another tree: the tests).
  * Node-only entries, where built-ins are allowed: {@link NODE_ONLY_ENTRIES}.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   bundleProblems,
   copyExample,
-  docBlock,
+  docsProblems,
   installProblems,
   packAll,
   run,
-  snippetBody,
   typeProblems,
 } from "./check-dist-example.ts";
 import { checkDist, formatProblem, readPackages } from "./check-dist-graph.ts";
@@ -114,11 +113,7 @@ try {
   );
   fail("bundle", bundleProblems(join(out, "meta.json")));
 
-  const doc = docBlock(readFileSync(join(root, "docs/tables.md"), "utf8"), "## From another Worker over RPC");
-  const snippet = snippetBody(readFileSync(join(example, "snippets/tables-rpc.ts"), "utf8"));
-  if (doc !== snippet) {
-    fail("docs", ["docs/tables.md's RPC example differs from examples/external-worker/snippets/tables-rpc.ts"]);
-  }
+  fail("docs", docsProblems(root, example));
 
   const upload = /Total Upload: .*/.exec(dryRun)?.[0] ?? "";
   console.log(`check:dist: ${packed.length} packages packed, installed and bundled by the example (${upload})`);

@@ -1,7 +1,8 @@
 /**
  * A Worker that limits each client IP to 10 requests a minute with @durable/rate-limit, in a
  * Durable Object of its own (no DOBase): `Limiter` keeps exact counts in its SQLite, and a
- * @durable/scheduler on its alarm runs the limiter's hourly sweep of idle keys.
+ * @durable/scheduler on its alarm runs the limiter's hourly sweep of idle keys. The README's
+ * example is this file without the scheduler (the limiter then sweeps inline, after a check).
  */
 import { DurableObject } from "cloudflare:workers";
 import { runMigrations, scopedWake, systemClock } from "@durable/core";
@@ -10,19 +11,16 @@ import {
   createRateLimiter,
   RATE_LIMIT_MIGRATIONS,
   RATE_LIMIT_OWNER,
-  type RateLimitConfigInput,
   rateLimit,
 } from "@durable/rate-limit";
 import { createScheduler, SCHEDULER_MIGRATIONS } from "@durable/scheduler";
 
-const LIMITS: RateLimitConfigInput = {
-  plans: [
-    { name: "ip", limits: [{ name: "minute", algorithm: "tokenBucket", capacity: 10, refillPerSecond: 10 / 60 }] },
-  ],
-  defaultPlan: "ip",
+const ip = {
+  name: "ip",
+  limits: [{ name: "minute", algorithm: "tokenBucket" as const, capacity: 10, refillPerSecond: 1 / 6 }],
 };
 
-/** One shard of the limiter: the middleware sends each key to the shard that owns it. */
+/** One shard of the limiter: `rateLimit()` sends each key to the shard that owns it. */
 export class Limiter extends DurableObject<Env> {
   readonly #scheduler;
   readonly #limiter;
@@ -40,20 +38,17 @@ export class Limiter extends DurableObject<Env> {
       set: (at: number) => storage.setAlarm(at),
       delete: () => storage.deleteAlarm(),
     };
+    // The scheduler owns the DO's one alarm; the limiter asks it for its sweep through a wake-up.
     this.#scheduler = createScheduler({ ...ports, alarm });
-    // The limiter asks for its sweep through the scheduler, which owns the DO's one alarm.
     const wake = scopedWake(() => this.#scheduler.wakes, RATE_LIMIT_OWNER);
-    this.#limiter = createRateLimiter({ ...ports, wake }, LIMITS);
+    this.#limiter = createRateLimiter({ ...ports, wake }, { plans: [ip], defaultPlan: "ip" });
     this.#scheduler.onWake(RATE_LIMIT_OWNER, () => {
       this.#limiter.onSweepWake();
     });
-    // Without DOBase, the DO runs the packages' migrations itself, before anything else.
-    ctx.blockConcurrencyWhile(async () => {
-      for (const set of [SCHEDULER_MIGRATIONS, RATE_LIMIT_MIGRATIONS])
-        runMigrations(ports.sql, ports.transactionSync, set);
-      await this.#scheduler.start();
-      this.#limiter.start();
-    });
+    // Without DOBase, the DO runs the packages' migrations itself (a no-op once applied).
+    for (const set of [SCHEDULER_MIGRATIONS, RATE_LIMIT_MIGRATIONS])
+      runMigrations(ports.sql, ports.transactionSync, set);
+    ctx.blockConcurrencyWhile(() => this.#scheduler.start());
   }
 
   /** What `rateLimit()` calls: the decision and the plan it was checked against. */
@@ -68,7 +63,7 @@ export class Limiter extends DurableObject<Env> {
 
 export default {
   fetch(request, env) {
-    const limiter = rateLimit({ namespace: env.LIMITER, key: (req) => `ip:${req.headers.get("cf-connecting-ip")}` });
+    const limiter = rateLimit({ namespace: env.LIMITER, key: (r) => `ip:${r.headers.get("cf-connecting-ip")}` });
     return limiter.middleware(request, async () => new Response("hello"));
   },
 } satisfies ExportedHandler<Env>;
