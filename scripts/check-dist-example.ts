@@ -7,7 +7,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import ts from "typescript";
 import type { PackageInfo } from "./check-dist-graph.ts";
 import { OFFLINE_ENV } from "./env.ts";
@@ -58,7 +58,7 @@ export function run(cmd: string, args: string[], cwd: string, env: NodeJS.Proces
 
 /**
  * `npm pack` of every package into `dest`, then checks each tarball's file list: its exports'
- * files are in it, and no test is.
+ * files, the sources its maps point to, its README and CHANGELOG are in it, and no test is.
  * @returns the tarballs and the problems found
  */
 export function packAll(root: string, packages: PackageInfo[], dest: string): { packed: Packed[]; problems: string[] } {
@@ -81,6 +81,15 @@ export function packAll(root: string, packages: PackageInfo[], dest: string): { 
     }
     for (const f of files)
       if (/(^|\/)test\/|\.test\.[cm]?[jt]s$/.test(f)) problems.push(`${tar.filename} holds a test: ${f}`);
+    for (const map of [...files].filter((f) => f.endsWith(".map"))) {
+      const { sources } = JSON.parse(readFileSync(join(pkg.dir, map), "utf8")) as { sources: string[] };
+      for (const source of sources) {
+        const target = relative(pkg.dir, resolve(pkg.dir, dirname(map), source))
+          .split(sep)
+          .join("/");
+        if (!files.has(target)) problems.push(`${tar.filename}: ${map} maps to ${target}, which it lacks`);
+      }
+    }
     for (const f of ["README.md", "CHANGELOG.md"]) {
       if (existsSync(join(pkg.dir, f)) && !files.has(f)) problems.push(`${tar.filename} lacks ${f}`);
     }
