@@ -20,8 +20,16 @@ export interface Packed {
   files: { path: string }[];
 }
 
+/** Node options without the repository's `--conditions=@durable/source` (others, e.g. heap size, stay). */
+export function withoutSourceCondition(options: string): string {
+  return options
+    .replace(/(^|\s)(--conditions|-C)[= ]@durable\/source(?=\s|$)/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
 /**
- * The environment of a user's shell: the repository's source condition (`NODE_OPTIONS`,
+ * The environment of a user's shell: the repository's source condition (in `NODE_OPTIONS` and
  * wrangler's build conditions) and npm's per-project variables are removed, so the example
  * resolves the tarballs' `dist/` exactly as an outside project would.
  */
@@ -29,10 +37,12 @@ export function userEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...OFFLINE_ENV };
   for (const key of Object.keys(env)) {
     const k = key.toLowerCase();
-    if (
-      k === "node_options" ||
+    if (k === "node_options" || k === "npm_config_node_options") {
+      const rest = withoutSourceCondition(env[key] ?? "");
+      if (rest === "") delete env[key];
+      else env[key] = rest;
+    } else if (
       k === "wrangler_build_conditions" ||
-      k === "npm_config_node_options" ||
       k === "npm_config_local_prefix" ||
       k === "npm_command" ||
       k.startsWith("npm_package_") ||

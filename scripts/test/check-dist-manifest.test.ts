@@ -1,5 +1,6 @@
-/** The manifest checks of `npm run check:dist`: ranges as changesets writes them, and each rule failing alone. */
+/** check:dist helpers: ranges as changesets writes them, each manifest rule failing alone, and the user environment's Node options. */
 import { describe, expect, it } from "vitest";
+import { withoutSourceCondition } from "../check-dist-example.ts";
 import type { Manifest } from "../check-dist-graph.ts";
 import { manifestProblems, satisfies } from "../check-dist-manifest.ts";
 
@@ -65,5 +66,16 @@ describe("manifestProblems", () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain("@durable/tables package.json: ");
     expect(problems[0]).toContain(message);
+  });
+});
+
+describe("withoutSourceCondition", () => {
+  it.each([
+    ["--conditions=@durable/source", ""],
+    ["--max-old-space-size=4096 --conditions=@durable/source", "--max-old-space-size=4096"],
+    ["-C @durable/source --enable-source-maps", "--enable-source-maps"],
+    ["--conditions=@durable/sources", "--conditions=@durable/sources"],
+  ])("%s → %s", (input, expected) => {
+    expect(withoutSourceCondition(input)).toBe(expected);
   });
 });
