@@ -22,6 +22,8 @@ export interface EncodingSizes {
   json: EncodedSize;
   arrow: EncodedSize;
   flechette: EncodedSize;
+  /** flechette with text as Dictionary<Utf8> (not the catalog mapping; informative). */
+  flechetteDictionary: EncodedSize;
 }
 
 function sized(bytes: Uint8Array): EncodedSize {
@@ -36,6 +38,7 @@ export function encodingSizes(columns: readonly TabularColumn[], answers: readon
     json: total(encodeJson),
     arrow: total((a) => encodeApacheArrow(columns, a)),
     flechette: total((a) => encodeFlechette(columns, a)),
+    flechetteDictionary: total((a) => encodeFlechette(columns, a, true)),
   };
 }
 

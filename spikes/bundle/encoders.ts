@@ -12,6 +12,7 @@ import {
   binary,
   bool,
   type DataType,
+  dictionary,
   float64,
   int64,
   TimeUnit,
@@ -67,8 +68,16 @@ function flechetteValue(type: TabularType, v: unknown): unknown {
   return v;
 }
 
-/** (c) The same answer through flechette: rows pivoted to arrays, explicit types, an IPC stream. */
-export function encodeFlechette(columns: readonly TabularColumn[], answer: ScanAnswer): Uint8Array {
+/**
+ * (c) The same answer through flechette: rows pivoted to arrays, explicit types, an IPC stream.
+ * With `dictionaryText`, text columns become Dictionary<Int32, Utf8> instead of Utf8: not the
+ * catalog mapping of the issue, an informative variant (repeated short strings such as airport codes).
+ */
+export function encodeFlechette(
+  columns: readonly TabularColumn[],
+  answer: ScanAnswer,
+  dictionaryText = false,
+): Uint8Array {
   const arrays: Record<string, unknown[]> = {};
   const types: Record<string, DataType> = {};
   for (const c of columns) {
@@ -76,7 +85,7 @@ export function encodeFlechette(columns: readonly TabularColumn[], answer: ScanA
     const values = new Array(answer.rows.length);
     for (let i = 0; i < answer.rows.length; i++) values[i] = flechetteValue(type, answer.rows[i]?.[c.name]);
     arrays[c.name] = values;
-    types[c.name] = flechetteType(type);
+    types[c.name] = dictionaryText && type === "text" ? dictionary(utf8()) : flechetteType(type);
   }
   const table = tableFromArrays(arrays, { types });
   if (answer.cursor !== null) table.schema.metadata = new Map([["cursor", answer.cursor]]);

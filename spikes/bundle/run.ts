@@ -69,6 +69,7 @@ for (const page of [flights.pages[0], flights.pages[flights.pages.length - 1]]) 
   verifySameRows("apache-arrow page", encodeApacheArrow(flights.columns, page), encodeJson(page), flights.columns);
   verifySameRows("flechette page", encodeFlechette(flights.columns, page), encodeJson(page), flights.columns);
 }
+verifySameRows("flechette dictionary", encodeFlechette(flights.columns, whole, true), jsonBytes, flights.columns);
 phase("decode checks");
 const single = encodingSizes(flights.columns, [whole]);
 const paged = encodingSizes(flights.columns, flights.pages);
@@ -134,6 +135,7 @@ printMetrics("bundle", quick, {
   flechette_vs_json_bytes: round(single.flechette.bytes / single.json.bytes, 4),
   arrow_vs_json_gzip: round(single.arrow.gzip / single.json.gzip, 4),
   arrow_vs_json_bytes_paged: round(paged.arrow.bytes / paged.json.bytes, 4),
+  flechette_dictionary_vs_json_gzip: round(single.flechetteDictionary.gzip / single.json.gzip, 4),
   platform_raw_kb: kib(platform.raw),
   platform_full_zod_gzip_kb: kib(platform.fullZod.gzip),
   platform_apache_arrow_gzip_kb: kib(platform.mirror.gzip - platform.withoutArrow.gzip),

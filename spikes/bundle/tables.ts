@@ -130,12 +130,19 @@ export interface ArrowReport {
   libs: LibraryBundles;
 }
 
+const ENCODING_LABELS: Record<keyof EncodingSizes, string> = {
+  json: "(a) JSON",
+  arrow: "(b) Arrow, apache-arrow",
+  flechette: "(c) Arrow, flechette",
+  flechetteDictionary: "(d) flechette, text as Dictionary (informative)",
+};
+
 /** Arrow vs JSON: bytes, gzip bytes, encode times, library bundle sizes. */
 export function printArrowTables(r: ArrowReport): void {
   const sizeRows = (label: string, s: EncodingSizes) =>
-    (["json", "arrow", "flechette"] as const).map((k) => ({
+    (["json", "arrow", "flechette", "flechetteDictionary"] as const).map((k) => ({
       answer: label,
-      encoding: k === "json" ? "(a) JSON" : k === "arrow" ? "(b) Arrow, apache-arrow" : "(c) Arrow, flechette",
+      encoding: ENCODING_LABELS[k],
       bytes: s[k].bytes,
       "÷ JSON": round(s[k].bytes / s.json.bytes, 3),
       "gzip bytes": s[k].gzip,
