@@ -6,20 +6,13 @@
  * the move to `zod/mini` (issue 15) changed none of them, and that token claims are still
  * stripped of unknown keys.
  */
+
+import { thrownMessage } from "@durable/core/testing";
 import { describe, expect, it } from "vitest";
 import { signToken, verifyToken } from "../src/auth.ts";
 import { quotaPlans } from "../src/capabilities/quota.ts";
 import { vectorBackend } from "../src/capabilities/vector.ts";
 import { call, jsonInit, jsonOf, tokenFor, uniqueTenant } from "./helpers.ts";
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error("expected a failure");
-}
 
 const reason = (env: Record<string, string>) => {
   const backend = vectorBackend(env);
@@ -28,7 +21,7 @@ const reason = (env: Record<string, string>) => {
 
 describe("the platform's validation messages", () => {
   it("PLANS: wrong type, too small, a custom message, a discriminator, nested paths", () => {
-    const plans = (value: unknown) => messageOf(() => quotaPlans(JSON.stringify(value)));
+    const plans = (value: unknown) => thrownMessage(() => quotaPlans(JSON.stringify(value)));
     expect(plans({})).toBe("[CONFIG_INVALID] PLANS: Invalid input: expected array, received object");
     expect(plans([])).toBe("[CONFIG_INVALID] PLANS: Too small: expected array to have >=1 items");
     expect(plans([{ name: "Free!", limits: [] }])).toBe(

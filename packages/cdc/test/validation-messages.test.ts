@@ -4,37 +4,29 @@
  * `zod/mini` (issue 15) is proven to change none of them.
  */
 import type { RouteRequest } from "@durable/core";
+import { thrownMessage } from "@durable/core/testing";
 import { describe, expect, it } from "vitest";
 import { parseCdcConfig } from "../src/config.ts";
 import { ORDERS, setup } from "./helpers.ts";
 
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error("expected a failure");
-}
-
 describe("validation messages", () => {
   it("the configuration: wrong type, too big and too small, not an integer, an unknown key", () => {
-    expect(messageOf(() => parseCdcConfig({ batchDelayMs: "x" }))).toBe(
+    expect(thrownMessage(() => parseCdcConfig({ batchDelayMs: "x" }))).toBe(
       "[CONFIG_INVALID] batchDelayMs: Invalid input: expected number, received string",
     );
-    expect(messageOf(() => parseCdcConfig({ batchDelayMs: 60_001, maxAttempts: 0 }))).toBe(
+    expect(thrownMessage(() => parseCdcConfig({ batchDelayMs: 60_001, maxAttempts: 0 }))).toBe(
       "[CONFIG_INVALID] batchDelayMs: Too big: expected number to be <=60000; maxAttempts: Too small: expected number to be >=1",
     );
-    expect(messageOf(() => parseCdcConfig({ retentionMs: 1000.5 }))).toBe(
+    expect(thrownMessage(() => parseCdcConfig({ retentionMs: 1000.5 }))).toBe(
       "[CONFIG_INVALID] retentionMs: Invalid input: expected int, received number",
     );
-    expect(messageOf(() => parseCdcConfig({ nope: 1 }))).toBe('[CONFIG_INVALID] (root): Unrecognized key: "nope"');
+    expect(thrownMessage(() => parseCdcConfig({ nope: 1 }))).toBe('[CONFIG_INVALID] (root): Unrecognized key: "nope"');
   });
 
   it("consumer definitions: a custom message, an enum, a discriminator, nested paths", async () => {
     const { tables, cdc } = await setup();
     tables.createTable(ORDERS);
-    const create = (def: unknown) => messageOf(() => cdc.createConsumer(def as never));
+    const create = (def: unknown) => thrownMessage(() => cdc.createConsumer(def as never));
     expect(create({ name: "Bad Name", sink: { type: "pull" } })).toBe(
       "[INVALID_CONSUMER] name: 1–64 characters of [a-z0-9_-], starting with a letter or digit",
     );

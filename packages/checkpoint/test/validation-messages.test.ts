@@ -4,41 +4,35 @@
  * from full `zod` to `zod/mini` (issue 15) is proven to change none of them.
  */
 import type { RouteRequest } from "@durable/core";
+import { thrownMessage } from "@durable/core/testing";
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../src/config.ts";
 import { parseMessage } from "../src/messages.ts";
 import { accountHost } from "./helpers.ts";
 
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error("expected a failure");
-}
-
 describe("validation messages", () => {
   it("the configuration: too small, wrong type, a pattern without a custom message", () => {
-    expect(messageOf(() => resolveConfig({ chunkBytes: 10 }))).toBe(
+    expect(thrownMessage(() => resolveConfig({ chunkBytes: 10 }))).toBe(
       "[CONFIG_INVALID] chunkBytes: Too small: expected number to be >=1024",
     );
-    expect(messageOf(() => resolveConfig({ keepLast: "3" as never }))).toBe(
+    expect(thrownMessage(() => resolveConfig({ keepLast: "3" as never }))).toBe(
       "[CONFIG_INVALID] keepLast: Invalid input: expected number, received string",
     );
-    expect(messageOf(() => resolveConfig({ blobPrefix: "a b" }))).toBe(
+    expect(thrownMessage(() => resolveConfig({ blobPrefix: "a b" }))).toBe(
       "[CONFIG_INVALID] blobPrefix: Invalid string: must match pattern /^[A-Za-z0-9._:/-]{1,200}$/",
     );
   });
 
   it("participant messages: a discriminator, nested paths, a custom message, too big", () => {
-    expect(messageOf(() => parseMessage({ type: "nope" }))).toBe(
+    expect(thrownMessage(() => parseMessage({ type: "nope" }))).toBe(
       "[INVALID_INPUT] type: Invalid discriminator value. Expected 'data' | 'barrier' | 'ack' | 'complete' | 'abort' | 'pause' | 'restoreEpoch' | 'resume'",
     );
-    expect(messageOf(() => parseMessage({ type: "data", from: "a", inc: 0, messages: [{ seq: 0, body: 1 }] }))).toBe(
+    expect(
+      thrownMessage(() => parseMessage({ type: "data", from: "a", inc: 0, messages: [{ seq: 0, body: 1 }] })),
+    ).toBe(
       "[INVALID_INPUT] messages[0].seq: Too small: expected number to be >=1; messages[0].body: Invalid input: expected string, received number",
     );
-    expect(messageOf(() => parseMessage({ type: "abort", from: "-a", epoch: 1, reason: "x".repeat(501) }))).toBe(
+    expect(thrownMessage(() => parseMessage({ type: "abort", from: "-a", epoch: 1, reason: "x".repeat(501) }))).toBe(
       "[INVALID_INPUT] from: a DO name; reason: Too big: expected string to have <=500 characters",
     );
   });

@@ -4,33 +4,25 @@
  * `zod/mini` (issue 15) is proven to change none of them.
  */
 import { parseOrThrow } from "@durable/core";
+import { thrownMessage } from "@durable/core/testing";
 import { describe, expect, it } from "vitest";
 import { PreAggRefreshPayloadSchema } from "../src/capability.ts";
 import { parseRollupDefinition } from "../src/definition.ts";
 import { parseAnalyticsQuery, parseQueryOptions } from "../src/query-schema.ts";
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error("expected a failure");
-}
 
 const time = { column: "ts", grain: "day" };
 
 describe("validation messages", () => {
   it("rollup definitions: custom messages, an enum, refines across fields", () => {
     expect(
-      messageOf(() =>
+      thrownMessage(() =>
         parseRollupDefinition({ name: "A", source: "t", measures: [{ name: "m", agg: "sum" }], timeDimension: time }),
       ),
     ).toBe(
       "[INVALID_ROLLUP] definition.name: must match [a-z][a-z0-9_]{0,47}; definition.measures[0].column: required",
     );
     expect(
-      messageOf(() =>
+      thrownMessage(() =>
         parseRollupDefinition({
           name: "a",
           source: "t",
@@ -42,7 +34,7 @@ describe("validation messages", () => {
       '[INVALID_ROLLUP] definition.measures[0].precision: precision must be 10–16; definition.timeDimension.grain: Invalid option: expected one of "minute"|"hour"|"day"|"week"|"month"|"quarter"|"year"',
     );
     expect(
-      messageOf(() =>
+      thrownMessage(() =>
         parseRollupDefinition({
           name: "a",
           source: "t",
@@ -58,7 +50,7 @@ describe("validation messages", () => {
 
   it("queries and options: refines, too small, wrong type", () => {
     expect(
-      messageOf(() =>
+      thrownMessage(() =>
         parseAnalyticsQuery({
           table: "t",
           measures: [{ agg: "sum" }],
@@ -70,7 +62,7 @@ describe("validation messages", () => {
       "[INVALID_QUERY] query.measures[0].column: required; query.timeDimension.range.from: must be an ISO 8601 date or date-time; query.dimensions[1]: repeated",
     );
     expect(
-      messageOf(() =>
+      thrownMessage(() =>
         parseAnalyticsQuery({
           table: "t",
           measures: [{ agg: "count" }],
@@ -81,13 +73,13 @@ describe("validation messages", () => {
     ).toBe(
       "[INVALID_QUERY] query.limit: Too small: expected number to be >=1; query.timeDimension.range.to: must be after from",
     );
-    expect(messageOf(() => parseQueryOptions({ rollup: "", lambda: 1 }))).toBe(
+    expect(thrownMessage(() => parseQueryOptions({ rollup: "", lambda: 1 }))).toBe(
       "[INVALID_QUERY] options.rollup: Too small: expected string to have >=1 characters; options.lambda: Invalid input: expected boolean, received number",
     );
   });
 
   it("the refresh payload: too big and an unknown key", () => {
-    expect(messageOf(() => parseOrThrow(PreAggRefreshPayloadSchema, { rollup: "r".repeat(65), x: 1 }))).toBe(
+    expect(thrownMessage(() => parseOrThrow(PreAggRefreshPayloadSchema, { rollup: "r".repeat(65), x: 1 }))).toBe(
       '[INVALID_INPUT] rollup: Too big: expected string to have <=64 characters; (root): Unrecognized key: "x"',
     );
   });

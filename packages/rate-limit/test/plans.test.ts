@@ -4,18 +4,11 @@
  * being swept; state kept across a plan change for same-named limits; config bounds with zod
  * paths. And the sweep: it deletes only rows equal to "full" and changes no decision.
  */
+
+import { thrownMessage } from "@durable/core/testing";
 import { describe, expect, it } from "vitest";
 import { createRateLimiter, type Plan, type RateLimitConfigInput, SWEEP_INTERVAL_MS } from "../src/index.ts";
 import { codeOf, MINUTE_DAY, RecordingWake, setup, T0 } from "./helpers.ts";
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  return "no error";
-}
 
 describe("config plans", () => {
   it("are written on first start and an identical refresh writes nothing", () => {
@@ -88,13 +81,13 @@ describe("config bounds → CONFIG_INVALID with the zod path", () => {
     ["fractional limit", [{ name: "a", algorithm: "gcra", limit: 1.5, periodMs: 1000 }], "plans[0].limits[0].limit"],
     ["bad name", [{ name: "A B", capacity: 1, refillPerSecond: 1 }], "plans[0].limits[0].name"],
   ])("%s", (_, limits, path) => {
-    const m = messageOf(() => createRateLimiter({} as never, base(limits)));
+    const m = thrownMessage(() => createRateLimiter({} as never, base(limits)));
     expect(m.startsWith("[CONFIG_INVALID]")).toBe(true);
     expect(m).toContain(path);
   });
 
   it("defaultPlan must exist", () => {
-    expect(messageOf(() => createRateLimiter({} as never, { ...MINUTE_DAY, defaultPlan: "gold" }))).toMatch(
+    expect(thrownMessage(() => createRateLimiter({} as never, { ...MINUTE_DAY, defaultPlan: "gold" }))).toMatch(
       /CONFIG_INVALID.*defaultPlan/,
     );
   });

@@ -4,21 +4,14 @@
  * nested paths, an unknown key, a wrong body type. Written against full `zod`; it proves the move
  * to `zod/mini` (issue 15) changed none of them.
  */
+
+import { thrownMessage } from "@durable/core/testing";
 import { describe, expect, it } from "vitest";
 import { parseIndexConfig } from "../src/config.ts";
 import { vectorRoutes } from "../src/routes.ts";
 
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error("expected a failure");
-}
-
 const base = { name: "docs", dimensions: 3, metric: "cosine" };
-const config = (patch: Record<string, unknown>) => messageOf(() => parseIndexConfig({ ...base, ...patch }));
+const config = (patch: Record<string, unknown>) => thrownMessage(() => parseIndexConfig({ ...base, ...patch }));
 
 describe("validation messages", () => {
   it("an index configuration: each field's own code, custom messages, bounds", () => {
@@ -49,7 +42,9 @@ describe("validation messages", () => {
   it("route bodies: a missing array, a nested item, an unknown key, not an object", () => {
     const routes = vectorRoutes(new Proxy({}, { get: () => () => "reached the API" }) as never);
     const call = (suffix: string, body: unknown) =>
-      messageOf(() => routes.find((r) => r.path.endsWith(suffix))?.handle({ params: { name: "docs" }, body } as never));
+      thrownMessage(() =>
+        routes.find((r) => r.path.endsWith(suffix))?.handle({ params: { name: "docs" }, body } as never),
+      );
     expect(call("/insert", {})).toBe("[INVALID_INPUT] vectors: Invalid input: expected array, received undefined");
     expect(call("/upsert-text", { items: [{ text: "x" }] })).toBe(
       "[INVALID_INPUT] items[0].id: Invalid input: expected string, received undefined",

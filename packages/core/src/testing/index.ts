@@ -3,4 +3,6 @@
  * DOBase does, `RecordingWakes` stands in for the scheduler, `MemoryAlarmPort` for the alarm.
  * @module
  */
+
 export { MemoryAlarmPort, type PendingWake, RecordingWakes, TestHost, type TestHostOptions } from "./test-host.ts";
+export { thrownMessage } from "./thrown.ts";
