@@ -82,8 +82,9 @@ describe("missed runs", () => {
 
   it("catchUp of a 1-second cron over a 7-day window runs the newest 1,000 slots without walking all 604,800", async () => {
     // Walking every slot of the window (and shifting a 1,000-slot array for each) took ~30 s of
-    // CPU in one transaction: over a Worker's limit, so the pass could never commit. Bound: 5 s
-    // (generous for a busy 2-core machine).
+    // CPU in one transaction: over a Worker's limit, so the pass could never commit. Bound: 10 s,
+    // a third of that walk (the bounded pass takes 3.5 s quiet, 4.6–7 s when CI's other
+    // projects share the two cores, so 5 s failed under load).
     const { calls, setup } = recorder();
     const r = rig(setup);
     const { schedule } = r.s.schedule({
@@ -96,7 +97,7 @@ describe("missed runs", () => {
     r.clock.set(now);
     const started = performance.now();
     await r.fire();
-    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(calls).toHaveLength(100);
     const missed = r.db.sql
       .exec<{ detail: string }>(
@@ -116,7 +117,7 @@ describe("missed runs", () => {
     expect(calls.filter((c) => c.missed === true)).toHaveLength(1_000);
     expect(calls[1_000]?.scheduledTime).toBe(now - MIN);
     expect(r.s.get(schedule.id)?.nextRunAt).toBe(now + 1_000);
-  });
+  }, 30_000);
 
   it("coalesce runs once with count, first and last missed slots", async () => {
     const { calls, setup } = recorder();
