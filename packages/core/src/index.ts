@@ -86,6 +86,8 @@ export {
 } from "./sql.ts";
 export {
   ARROW_STREAM,
+  type ColumnCatalog,
+  catalogColumnTypes,
   isTabular,
   JSON_MEDIA_TYPE,
   negotiateFormat,

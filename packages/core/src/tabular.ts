@@ -11,6 +11,44 @@ import { PlatformError } from "./errors.ts";
 /** The catalog's column types (`@durable/tables`): each maps to one Arrow type. */
 export type TabularType = "integer" | "real" | "text" | "blob" | "boolean" | "timestamp" | "json";
 
+const TABULAR_TYPES: ReadonlySet<string> = new Set<TabularType>([
+  "integer",
+  "real",
+  "text",
+  "blob",
+  "boolean",
+  "timestamp",
+  "json",
+]);
+
+/** The part of a table catalog (`@durable/tables`) that types a tabular answer's columns. */
+export interface ColumnCatalog {
+  describeTable(name: string): { columns: readonly { name: string; type: string }[] };
+}
+
+/**
+ * The catalog type of each column of `table`, keyed `prefix + name`: what a query route's
+ * dimensions keep in Arrow. Empty when there is no catalog or no such table (one dropped since
+ * the answer was made): those columns are then computed, typed by their values.
+ * @param prefix put before each name (a joined table's columns are `table.column`)
+ */
+export function catalogColumnTypes(
+  catalog: ColumnCatalog | undefined,
+  table: unknown,
+  prefix = "",
+): Map<string, TabularType> {
+  const out = new Map<string, TabularType>();
+  if (!catalog || typeof table !== "string") return out;
+  let columns: readonly { name: string; type: string }[];
+  try {
+    columns = catalog.describeTable(table).columns;
+  } catch {
+    return out;
+  }
+  for (const c of columns) if (TABULAR_TYPES.has(c.type)) out.set(`${prefix}${c.name}`, c.type as TabularType);
+  return out;
+}
+
 /**
  * One column of a tabular result. Without `type` it is a computed column (an aggregate of the
  * query router or pre-agg) whose Arrow type is inferred from its values at encode time.

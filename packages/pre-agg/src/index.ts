@@ -30,6 +30,7 @@ export {
 } from "./definition.ts";
 export { PREAGG, type PreAggErrorCode } from "./errors.ts";
 export { GRAINS, type Grain, isWholeMultiple } from "./grains.ts";
+export { MEASURE_TYPES } from "./measure-types.ts";
 export { PREAGG_MIGRATIONS } from "./migrations.ts";
 export { DEFAULT_HOT_FOR_MS, PreAgg, type PreAggOptions } from "./pre-agg.ts";
 export {

@@ -3,8 +3,18 @@
  * rebuild rollups; query and explain.
  * @module
  */
-import { json, parseOrThrow, type Route, type TabularResult, type TabularType, tabular } from "@durable/core";
+import {
+  type ColumnCatalog,
+  catalogColumnTypes,
+  json,
+  parseOrThrow,
+  type Route,
+  type TabularResult,
+  type TabularType,
+  tabular,
+} from "@durable/core";
 import * as z from "zod/mini";
+import { MEASURE_TYPES } from "./measure-types.ts";
 import type { PreAgg } from "./pre-agg.ts";
 import { type AnalyticsQuery, measureName, parseAnalyticsQuery, type QueryOptions } from "./query-schema.ts";
 import type { QueryResult } from "./types.ts";
@@ -13,22 +23,6 @@ const DefineBody = z.object({ definition: z.unknown() });
 const QueryBody = z.object({ query: z.unknown(), options: z.optional(z.unknown()) });
 const ExplainBody = z.object({ query: z.unknown() });
 
-/** The part of the catalog the query route reads for Arrow answers: a table's column types. */
-export interface ColumnCatalog {
-  describeTable(name: string): { columns: { name: string; type: string }[] };
-}
-
-const CATALOG_TYPES = new Set<string>(["integer", "real", "text", "blob", "boolean", "timestamp", "json"]);
-
-/** Aggregates whose result type never depends on the data; every other measure is a computed column. */
-export const MEASURE_TYPES: Readonly<Record<string, TabularType>> = {
-  count: "integer",
-  countDistinct: "integer",
-  avg: "real",
-  variance: "real",
-  stddev: "real",
-};
-
 /**
  * A query answer as a tabular result (docs/arrow.md): dimensions keep their column's catalog
  * type, the time bucket is a timestamp, measures are typed by their aggregate or computed. The
@@ -36,17 +30,9 @@ export const MEASURE_TYPES: Readonly<Record<string, TabularType>> = {
  */
 function queryAnswer(out: QueryResult, input: unknown, catalog: ColumnCatalog | undefined): TabularResult {
   const q = parseAnalyticsQuery(input);
-  const source = new Map<string, string>();
-  try {
-    for (const c of catalog?.describeTable(q.table).columns ?? []) source.set(c.name, c.type);
-  } catch {
-    // The table went away after the answer was made: its dimensions become computed columns.
-  }
+  const source = catalogColumnTypes(catalog, q.table);
   const types = new Map<string, TabularType | undefined>();
-  for (const d of q.dimensions ?? []) {
-    const t = source.get(d);
-    types.set(d, t !== undefined && CATALOG_TYPES.has(t) ? (t as TabularType) : undefined);
-  }
+  for (const d of q.dimensions ?? []) types.set(d, source.get(d));
   if (q.timeDimension?.grain) types.set(q.timeDimension.column, "timestamp");
   for (const m of q.measures) types.set(measureName(m), MEASURE_TYPES[m.agg]);
   const columns = [...types].map(([name, type]) => ({ name, type }));

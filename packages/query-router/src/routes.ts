@@ -4,42 +4,22 @@
  * PlatformError with the status the issue names.
  * @module
  */
-import { json, type Route, type TabularResult, type TabularType, tabular } from "@durable/core";
+import {
+  type ColumnCatalog,
+  catalogColumnTypes,
+  json,
+  type Route,
+  type TabularResult,
+  type TabularType,
+  tabular,
+} from "@durable/core";
+import { MEASURE_TYPES } from "@durable/pre-agg";
 import type { Routed } from "./answer.ts";
 import type { QueryRouterApi } from "./capability.ts";
 import { QUERY_LIMITS } from "./query-input.ts";
 
 /** Body cap of the query routes: the query's own 64 KB plus routing and join. */
 const QUERY_BODY_BYTES = QUERY_LIMITS.maxBodyBytes + 4096;
-
-/** The part of the catalog the query route reads for Arrow answers: a table's column types. */
-export interface ColumnCatalog {
-  describeTable(name: string): { columns: { name: string; type: string }[] };
-}
-
-const CATALOG_TYPES = new Set<string>(["integer", "real", "text", "blob", "boolean", "timestamp", "json"]);
-/** Aggregates whose result type never depends on the data; every other measure is a computed column. */
-const MEASURE_TYPES: Readonly<Record<string, TabularType>> = {
-  count: "integer",
-  countDistinct: "integer",
-  avg: "real",
-  variance: "real",
-  stddev: "real",
-};
-
-/** The catalog type of each column of `table` (none when the catalog cannot say). */
-function columnTypes(catalog: ColumnCatalog | undefined, table: unknown, prefix = ""): Map<string, TabularType> {
-  const out = new Map<string, TabularType>();
-  if (!catalog || typeof table !== "string") return out;
-  try {
-    for (const c of catalog.describeTable(table).columns) {
-      if (CATALOG_TYPES.has(c.type)) out.set(`${prefix}${c.name}`, c.type as TabularType);
-    }
-  } catch {
-    // A table dropped since the answer was made: its dimensions become computed columns.
-  }
-  return out;
-}
 
 /**
  * A routed answer as a tabular result (docs/arrow.md): dimensions keep their column's catalog
@@ -48,9 +28,9 @@ function columnTypes(catalog: ColumnCatalog | undefined, table: unknown, prefix 
  */
 function routedAnswer(out: Routed, body: unknown, catalog: ColumnCatalog | undefined): TabularResult {
   const b = (body ?? {}) as { query?: { table?: unknown }; join?: { table?: unknown } };
-  const types = columnTypes(catalog, b.query?.table);
+  const types = catalogColumnTypes(catalog, b.query?.table);
   const joined = b.join?.table;
-  for (const [name, type] of columnTypes(catalog, joined, `${String(joined)}.`)) types.set(name, type);
+  for (const [name, type] of catalogColumnTypes(catalog, joined, `${String(joined)}.`)) types.set(name, type);
   const typeOf = (c: Routed["columns"][number]): TabularType | undefined =>
     c.role === "time" ? "timestamp" : c.role === "measure" ? MEASURE_TYPES[c.agg ?? ""] : types.get(c.name);
   const columns = out.columns.map((c) => ({ name: c.name, type: typeOf(c) }));
