@@ -114,11 +114,7 @@ export const TARGETS: Record<string, Target[]> = {
     t("dashboard_hit_rate", ">=", 0.7),
     t("staleness_violations", "<=", 0),
   ],
-  bundle: [
-    t("platform_gzip_kb", "<=", 1024),
-    t("max_package_gzip_kb", "<=", 60),
-    t("arrow_vs_json_bytes", "<=", 0.5),
-  ],
+  bundle: [t("platform_gzip_kb", "<=", 1024), t("max_package_gzip_kb", "<=", 60), t("arrow_vs_json_bytes", "<=", 0.5)],
   vector: [
     t("recall_at_10", ">=", 0.95),
     t("speedup_vs_exact", ">=", 5),
