@@ -1,8 +1,7 @@
 // README.md, "Use one package in your own Worker", verbatim: the example's typecheck proves the
 // snippet compiles against the published packages (check:dist compares the two).
 import { DurableObject } from "cloudflare:workers";
-import { runMigrations, systemClock } from "@durable/core";
-import { type CheckOptions, createRateLimiter, RATE_LIMIT_MIGRATIONS, rateLimit } from "@durable/rate-limit";
+import { type CheckOptions, createDurableLimiter, rateLimit } from "@durable/rate-limit";
 
 const ip = {
   name: "ip",
@@ -10,16 +9,9 @@ const ip = {
 };
 
 export class Limiter extends DurableObject<Env> {
-  #limiter = createRateLimiter(
-    { sql: this.ctx.storage.sql, transactionSync: (fn) => this.ctx.storage.transactionSync(fn), clock: systemClock },
-    { plans: [ip], defaultPlan: "ip" },
-  );
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    runMigrations(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn), RATE_LIMIT_MIGRATIONS);
-  }
+  #limiter = createDurableLimiter(this.ctx.storage, { plans: [ip], defaultPlan: "ip" });
   check(key: string, options?: CheckOptions) {
-    return { result: this.#limiter.limit(key, options), plan: this.#limiter.planFor(key) };
+    return this.#limiter.check(key, options);
   }
 }
 

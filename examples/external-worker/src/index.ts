@@ -6,13 +6,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { runMigrations, scopedWake, systemClock } from "@durable/core";
-import {
-  type CheckOptions,
-  createRateLimiter,
-  RATE_LIMIT_MIGRATIONS,
-  RATE_LIMIT_OWNER,
-  rateLimit,
-} from "@durable/rate-limit";
+import { type CheckOptions, createDurableLimiter, RATE_LIMIT_OWNER, rateLimit } from "@durable/rate-limit";
 import { createScheduler, SCHEDULER_MIGRATIONS } from "@durable/scheduler";
 
 const ip = {
@@ -39,21 +33,21 @@ export class Limiter extends DurableObject<Env> {
       delete: () => storage.deleteAlarm(),
     };
     // The scheduler owns the DO's one alarm; the limiter asks it for its sweep through a wake-up.
+    // Without DOBase, the DO runs the scheduler's migrations itself (a no-op once applied);
+    // createDurableLimiter runs the limiter's.
+    runMigrations(ports.sql, ports.transactionSync, SCHEDULER_MIGRATIONS);
     this.#scheduler = createScheduler({ ...ports, alarm });
     const wake = scopedWake(() => this.#scheduler.wakes, RATE_LIMIT_OWNER);
-    this.#limiter = createRateLimiter({ ...ports, wake }, { plans: [ip], defaultPlan: "ip" });
+    this.#limiter = createDurableLimiter(storage, { plans: [ip], defaultPlan: "ip" }, { wake });
     this.#scheduler.onWake(RATE_LIMIT_OWNER, () => {
-      this.#limiter.onSweepWake();
+      this.#limiter.limiter.onSweepWake();
     });
-    // Without DOBase, the DO runs the packages' migrations itself (a no-op once applied).
-    for (const set of [SCHEDULER_MIGRATIONS, RATE_LIMIT_MIGRATIONS])
-      runMigrations(ports.sql, ports.transactionSync, set);
     ctx.blockConcurrencyWhile(() => this.#scheduler.start());
   }
 
   /** What `rateLimit()` calls: the decision and the plan it was checked against. */
   check(key: string, options?: CheckOptions) {
-    return { result: this.#limiter.limit(key, options), plan: this.#limiter.planFor(key) };
+    return this.#limiter.check(key, options);
   }
 
   override async alarm(): Promise<void> {

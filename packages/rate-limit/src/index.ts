@@ -32,6 +32,12 @@ export {
   type RateLimitCapabilityOptions,
   rateLimitCapability,
 } from "./capability.ts";
+export {
+  createDurableLimiter,
+  type DurableLimiter,
+  type DurableLimiterOptions,
+  type LimiterStorage,
+} from "./durable-limiter.ts";
 export { isRateLimitCode, RATE_LIMIT_STATUS, type RateLimitCode } from "./errors.ts";
 export { type RateLimitGateOptions, rateLimitGate } from "./gate.ts";
 export { rateLimitedBody, rateLimitedResponse, rateLimitHeaders, retryAfterSeconds } from "./headers.ts";
