@@ -2,37 +2,20 @@
  * Seeded randomness for the spike (SFC32) and a Zipf sampler.
  * @module
  */
+import { Rng as SketchRng } from "../../packages/cost-estimator/src/random.ts";
 
-/** SFC32: deterministic uniform numbers. */
-export class Rng {
-  #a = 0x9e3779b9;
-  #b = 0x243f6a88;
-  #c = 0xb7e15162;
-  #d: number;
-
+/**
+ * SFC32 (the estimator's generator, whose uint32 stream it shares) with the spikes' own draws:
+ * `next()` keeps 32 bits per number, as every recorded spike run was generated with.
+ */
+export class Rng extends SketchRng {
   constructor(seed: number) {
-    this.#d = seed >>> 0;
-    for (let i = 0; i < 15; i++) this.u32();
-  }
-
-  u32(): number {
-    const t = (((this.#a + this.#b) | 0) + this.#d) | 0;
-    this.#d = (this.#d + 1) | 0;
-    this.#a = this.#b ^ (this.#b >>> 9);
-    this.#b = (this.#c + (this.#c << 3)) | 0;
-    this.#c = (this.#c << 21) | (this.#c >>> 11);
-    this.#c = (this.#c + t) | 0;
-    return t >>> 0;
+    super(seed);
   }
 
   /** Uniform in [0, 1). */
-  next(): number {
+  override next(): number {
     return this.u32() / 2 ** 32;
-  }
-
-  /** Uniform integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
   }
 
   /** A random element. */
