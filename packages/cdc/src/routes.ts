@@ -36,20 +36,22 @@ function eventsAnswer(
   body: unknown,
   page: { cursor?: string | null; metadata?: Record<string, string> },
 ): TabularResult {
-  const rows = events.map((e) => ({
-    id: e.id,
-    op: e.op,
-    tenant: e.source.tenant,
-    table: e.source.table,
-    lsn: e.source.lsn,
-    txId: e.source.txId,
-    schemaVersion: e.source.schemaVersion,
-    source_ts_ms: e.source.ts_ms,
-    ts_ms: e.ts_ms,
-    key: e.key,
-    before: e.before,
-    after: e.after,
-  }));
+  // Flattened only for an Arrow answer: a JSON answer is `body` as it is.
+  const rows = () =>
+    events.map((e) => ({
+      id: e.id,
+      op: e.op,
+      tenant: e.source.tenant,
+      table: e.source.table,
+      lsn: e.source.lsn,
+      txId: e.source.txId,
+      schemaVersion: e.source.schemaVersion,
+      source_ts_ms: e.source.ts_ms,
+      ts_ms: e.ts_ms,
+      key: e.key,
+      before: e.before,
+      after: e.after,
+    }));
   return tabular({ columns: EVENT_COLUMNS, rows, json: body, ...page });
 }
 

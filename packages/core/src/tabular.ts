@@ -68,8 +68,10 @@ export type TabularRow = Readonly<Record<string, unknown>>;
 
 /** What {@link tabular} takes. */
 export interface TabularInit {
-  columns: readonly TabularColumn[];
-  rows: readonly TabularRow[];
+  /** The columns, or a function that builds them (only called for an Arrow answer). */
+  columns: readonly TabularColumn[] | (() => readonly TabularColumn[]);
+  /** The rows, or a function that builds them (only called for an Arrow answer). */
+  rows: readonly TabularRow[] | (() => readonly TabularRow[]);
   /** The cursor of the next page; null (or absent) on the last page or an unpaged answer. */
   cursor?: string | null | undefined;
   /**
@@ -99,29 +101,33 @@ export type TabularFormat = "json" | "arrow";
  * `json()`) writes the JSON body, byte for byte the answer the route gave before Arrow existed.
  */
 export class TabularResult {
-  readonly columns: readonly TabularColumn[];
-  readonly rows: readonly TabularRow[];
   readonly cursor: string | null;
   readonly metadata: Readonly<Record<string, string>>;
-  readonly #json: unknown;
-  #built = false;
-  #body: unknown;
+  readonly #columns: () => readonly TabularColumn[];
+  readonly #rows: () => readonly TabularRow[];
+  readonly #body: () => unknown;
 
   constructor(init: TabularInit) {
-    this.columns = init.columns;
-    this.rows = init.rows;
     this.cursor = init.cursor ?? null;
     this.metadata = init.metadata ?? {};
-    this.#json = init.json;
+    this.#columns = once(init.columns);
+    this.#rows = once(init.rows);
+    this.#body = once(init.json);
   }
 
-  /** The JSON answer (built once, on first use). */
+  /** The columns, built once, on first use (an Arrow answer's). */
+  get columns(): readonly TabularColumn[] {
+    return this.#columns();
+  }
+
+  /** The rows, built once, on first use (an Arrow answer's). */
+  get rows(): readonly TabularRow[] {
+    return this.#rows();
+  }
+
+  /** The JSON answer, built once, on first use. */
   get body(): unknown {
-    if (!this.#built) {
-      this.#body = typeof this.#json === "function" ? (this.#json as () => unknown)() : this.#json;
-      this.#built = true;
-    }
-    return this.#body;
+    return this.#body();
   }
 
   /** What `JSON.stringify` writes: the JSON answer. */
@@ -145,6 +151,16 @@ export class TabularResult {
  */
 export function tabular(init: TabularInit): TabularResult {
   return new TabularResult(init);
+}
+
+/** A value, or a function building it: read through the result, the function runs once, when first asked. */
+function once<T>(value: T | (() => T)): () => T {
+  if (typeof value !== "function") return () => value;
+  let built: { value: T } | undefined;
+  return () => {
+    built ??= { value: (value as () => T)() };
+    return built.value;
+  };
 }
 
 /** True when a route handler returned a {@link TabularResult}. */

@@ -42,6 +42,27 @@ describe("tabular results and the Arrow response", () => {
     expect(built).toBe(1);
   });
 
+  it("columns and rows given as functions are built once, for an Arrow answer, and never for JSON", async () => {
+    const calls = { columns: 0, rows: 0 };
+    const make = () =>
+      tabular({
+        columns: () => {
+          calls.columns++;
+          return columns;
+        },
+        rows: () => {
+          calls.rows++;
+          return [{ id: 7, name: "g" }];
+        },
+        json: { rows: [{ id: 7, name: "g" }] },
+      });
+    expect(await json(make()).text()).toBe('{"rows":[{"id":7,"name":"g"}]}');
+    expect(calls).toEqual({ columns: 0, rows: 0 });
+    const table = tableFromIPC(encodeArrow(make()));
+    expect(table.toArray().map((r) => r.toJSON())).toEqual([{ id: 7n, name: "g" }]);
+    expect(calls).toEqual({ columns: 1, rows: 1 });
+  });
+
   it("a page with a next cursor: x-cursor and the schema metadata carry it", async () => {
     const result = tabular({ columns, rows: [{ id: 1, name: "a" }], cursor: "eyJ2IjoxfQ", json: null });
     const res = arrowResponse(result, { vary: "accept", "content-type": "text/plain" });

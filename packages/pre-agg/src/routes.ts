@@ -29,13 +29,16 @@ const ExplainBody = z.object({ query: z.unknown() });
  * JSON answer is `out`, unchanged.
  */
 function queryAnswer(out: QueryResult, input: unknown, catalog: ColumnCatalog | undefined): TabularResult {
-  const q = parseAnalyticsQuery(input);
-  const source = catalogColumnTypes(catalog, q.table);
-  const types = new Map<string, TabularType | undefined>();
-  for (const d of q.dimensions ?? []) types.set(d, source.get(d));
-  if (q.timeDimension?.grain) types.set(q.timeDimension.column, "timestamp");
-  for (const m of q.measures) types.set(measureName(m), MEASURE_TYPES[m.agg]);
-  const columns = [...types].map(([name, type]) => ({ name, type }));
+  // Typed only for an Arrow answer (the query is parsed again and the catalog read); JSON is `out`.
+  const columns = () => {
+    const q = parseAnalyticsQuery(input);
+    const source = catalogColumnTypes(catalog, q.table);
+    const types = new Map<string, TabularType | undefined>();
+    for (const d of q.dimensions ?? []) types.set(d, source.get(d));
+    if (q.timeDimension?.grain) types.set(q.timeDimension.column, "timestamp");
+    for (const m of q.measures) types.set(measureName(m), MEASURE_TYPES[m.agg]);
+    return [...types].map(([name, type]) => ({ name, type }));
+  };
   return tabular({ columns, rows: out.rows, json: out });
 }
 

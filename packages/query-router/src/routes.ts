@@ -27,13 +27,16 @@ const QUERY_BODY_BYTES = QUERY_LIMITS.maxBodyBytes + 4096;
  * by their aggregate or computed. The JSON answer is `out`, unchanged.
  */
 function routedAnswer(out: Routed, body: unknown, catalog: ColumnCatalog | undefined): TabularResult {
-  const b = (body ?? {}) as { query?: { table?: unknown }; join?: { table?: unknown } };
-  const types = catalogColumnTypes(catalog, b.query?.table);
-  const joined = b.join?.table;
-  for (const [name, type] of catalogColumnTypes(catalog, joined, `${String(joined)}.`)) types.set(name, type);
-  const typeOf = (c: Routed["columns"][number]): TabularType | undefined =>
-    c.role === "time" ? "timestamp" : c.role === "measure" ? MEASURE_TYPES[c.agg ?? ""] : types.get(c.name);
-  const columns = out.columns.map((c) => ({ name: c.name, type: typeOf(c) }));
+  // Typed only for an Arrow answer (the catalog is read); JSON is `out`.
+  const columns = () => {
+    const b = (body ?? {}) as { query?: { table?: unknown }; join?: { table?: unknown } };
+    const types = catalogColumnTypes(catalog, b.query?.table);
+    const joined = b.join?.table;
+    for (const [name, type] of catalogColumnTypes(catalog, joined, `${String(joined)}.`)) types.set(name, type);
+    const typeOf = (c: Routed["columns"][number]): TabularType | undefined =>
+      c.role === "time" ? "timestamp" : c.role === "measure" ? MEASURE_TYPES[c.agg ?? ""] : types.get(c.name);
+    return out.columns.map((c) => ({ name: c.name, type: typeOf(c) }));
+  };
   return tabular({ columns, rows: out.rows, json: out });
 }
 
